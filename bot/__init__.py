@@ -1,0 +1,1 @@
+"""The PCSO daily-workflow bot: service, transports, scheduler, delivery and CLI."""

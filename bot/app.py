@@ -1,0 +1,178 @@
+"""The composition root: `create_app(settings)` builds the aiohttp application.
+
+Resources that need cleanup (database engine, Bot Framework adapter, scheduler) are made in
+`cleanup_ctx` generators and kept under typed `web.AppKey`s. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.teams import TeamsTransport, on_turn_error, tenant_of
+from bot.turns import TurnRunner
+from dialogs import build_router
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import current_heads, expected_heads
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+TEAMS = web.AppKey("teams", TeamsTransport)
+RUNNER = web.AppKey("runner", TurnRunner)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+
+UNAUTHENTICATED_WARNING = (
+    "NO MicrosoftAppId IS SET: the bot accepts UNAUTHENTICATED activities and must only "
+    "listen on loopback. Set MicrosoftAppId/MicrosoftAppPassword for any real deployment."
+)
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_bot_framework)
+    app.cleanup_ctx.append(_scheduler)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = create_engine(app[SETTINGS].database_url)
+    app[ENGINE] = engine
+    app[SESSIONS] = create_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if not settings.authenticated:
+        log.warning(UNAUTHENTICATED_WARNING)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    adapter.on_turn_error = on_turn_error
+    runner = TurnRunner(sessions=app[SESSIONS], router=build_router(), settings=settings)
+    app[ADAPTER] = adapter
+    app[RUNNER] = runner
+    app[TEAMS] = TeamsTransport(runner=runner)
+    yield
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    scheduler = Scheduler(sessions=app[SESSIONS], settings=app[SETTINGS])
+    app[SCHEDULER] = scheduler
+    if app[SETTINGS].scheduler_enabled:
+        scheduler.start()
+    yield
+    scheduler.shutdown()
+
+
+async def messages(request: web.Request) -> web.Response:
+    """Bot Framework activities from Teams. Client faults get 4xx, never a 500."""
+    if (
+        request.content_length is not None
+        and request.content_length > request.app[SETTINGS].max_body_bytes
+    ):
+        raise web.HTTPRequestEntityTooLarge(
+            max_size=request.app[SETTINGS].max_body_bytes, actual_size=request.content_length
+        )
+    try:
+        body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _problem(400, "body is not JSON")
+    problem = _check_activity(body)
+    if problem:
+        return _problem(400, problem)
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:
+        return _problem(400, "not a Bot Framework activity")
+    allowed = request.app[SETTINGS].allowed_tenant_ids
+    if allowed and tenant_of(activity) not in allowed:
+        log.warning(
+            "refused activity %s from tenant %s (not in PCSO_ALLOWED_TENANTS)",
+            activity.id,
+            tenant_of(activity),
+        )
+        return _problem(403, "tenant not allowed")
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        response = await request.app[ADAPTER].process_activity(
+            auth_header, activity, request.app[TEAMS].on_turn
+        )
+    except PermissionError:
+        return _problem(401, "unauthorized")
+    if response is not None:
+        return web.json_response(response.body, status=response.status)
+    return web.Response(status=200)
+
+
+def _check_activity(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return "activity must be a JSON object"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "activity has no type"
+    for key in ("conversation", "from", "recipient"):
+        value = body.get(key)
+        if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+            return f"activity has no {key}.id"
+    service_url = body.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "activity has no serviceUrl"
+    for key in ("id", "text", "name", "replyToId"):
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            return f"activity {key} must be a string"
+    return None
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    database = await _database_health(request.app)
+    scheduler = request.app[SCHEDULER].health()
+    healthy = database["ok"] and (
+        scheduler["running"] or not request.app[SETTINGS].scheduler_enabled
+    )
+    return web.json_response(
+        {"status": "ok" if healthy else "degraded", "database": database, "scheduler": scheduler},
+        status=200 if healthy else 503,
+    )
+
+
+async def _database_health(app: web.Application) -> dict[str, object]:
+    engine = app[ENGINE]
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        heads = await current_heads(engine)
+    except Exception as error:
+        log.warning("health check: database unavailable: %s", error)
+        return {"ok": False, "backend": engine.dialect.name, "error": type(error).__name__}
+    migrated = heads == expected_heads()
+    return {
+        "ok": migrated,
+        "backend": engine.dialect.name,
+        "migrated": migrated,
+        **({} if migrated else {"hint": "run: pcso-bot db upgrade"}),
+    }

@@ -1,0 +1,81 @@
+"""Configuration from environment variables and a `.env` file (names as in SPEC.md)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///pcso.db"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field aliases are the documented variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, case_sensitive=False
+    )
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    app_id: str = Field("", validation_alias="MicrosoftAppId")
+    app_password: str = Field("", validation_alias="MicrosoftAppPassword")
+    app_type: str = Field("SingleTenant", validation_alias="MicrosoftAppType")
+    app_tenant_id: str = Field("", validation_alias="MicrosoftAppTenantId")
+    allowed_tenants: str = Field("", validation_alias="PCSO_ALLOWED_TENANTS")
+    timezone: str = Field("Europe/London", validation_alias="PCSO_TIMEZONE")
+    slack_bot_token: str = Field("", validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str = Field("", validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=AliasChoices("PCSO_SLACK_API_URL")
+    )
+    retention_days: int = Field(2190, ge=30, validation_alias="PCSO_RETENTION_DAYS")
+    referral_contact: str = Field(
+        "Central Referral Unit (24 hours): call via the force control room",
+        validation_alias="PCSO_REFERRAL_CONTACT",
+    )
+    max_body_bytes: int = Field(256 * 1024, validation_alias="PCSO_MAX_BODY_BYTES")
+    scheduler_enabled: bool = Field(True, validation_alias="PCSO_SCHEDULER_ENABLED")
+    instance_name: str = Field("", validation_alias="PCSO_INSTANCE_NAME")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept the plain URLs operators write and pick the async driver."""
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value[len("postgresql://") :]
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value[len("sqlite:///") :]
+        return value
+
+    @property
+    def authenticated(self) -> bool:
+        """False when no app id is set: local, unauthenticated, loopback-only mode."""
+        return bool(self.app_id)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def allowed_tenant_ids(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.allowed_tenants.split(",") if t.strip())
+
+    def bot_framework_config(self) -> SimpleNamespace:
+        """The attribute names `ConfigurationBotFrameworkAuthentication` reads."""
+        return SimpleNamespace(
+            APP_ID=self.app_id,
+            APP_PASSWORD=self.app_password,
+            APP_TYPE=self.app_type,
+            APP_TENANTID=self.app_tenant_id,
+        )

@@ -1,0 +1,130 @@
+"""Runs one inbound turn for any transport: once only, for rostered officers, atomically.
+
+Order inside one transaction: claim the activity id (a redelivery stops here), find the
+officer (a stranger gets one refusal), refresh how to reach them, run the workflow in a
+savepoint (a `UserError` undoes only the workflow's writes), save conversation state,
+commit. Replies are handed back only after the commit, so "recorded" is never said early.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from dialogs.core import Reply, Turn, UserError
+from dialogs.router import Router
+from storage import activities, references, state
+from storage.models import Officer
+
+log = logging.getLogger(__name__)
+
+REFUSAL = (
+    "Sorry, you are not on this force's PCSO roster, so I can't help you. "
+    "If you think you should be, ask your sergeant or the bot's administrator."
+)
+
+Resolver = Callable[[AsyncSession], Awaitable[Officer | None]]
+
+
+@dataclass(frozen=True)
+class Where:
+    """How to reach the sender again: stored as their conversation reference."""
+
+    channel: str
+    conversation_id: str
+    service_url: str
+    tenant_id: str | None
+    reference: dict[str, Any]
+
+
+@dataclass
+class Inbound:
+    channel: str
+    activity_id: str | None
+    where: Where | None
+    text: str = ""
+    data: dict[str, Any] | None = None
+    conversational: bool = True  # False for installation/conversation updates
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    duplicate: bool = False
+    stranger: bool = False
+    officer_id: int | None = None
+
+
+class TurnRunner:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        router: Router,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._router = router
+        self._settings = settings
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    async def run(self, inbound: Inbound, resolve: Resolver) -> Outcome:
+        async with self._sessions() as session, session.begin():
+            if inbound.activity_id and not await activities.claim(
+                session, inbound.channel, inbound.activity_id
+            ):
+                log.info("duplicate %s activity %s skipped", inbound.channel, inbound.activity_id)
+                return Outcome(duplicate=True)
+            officer = await resolve(session)
+            if officer is None or not officer.active:
+                if inbound.conversational:
+                    log.info("refused %s sender not on the roster", inbound.channel)
+                    return Outcome(stranger=True, replies=[Reply(text=REFUSAL)])
+                return Outcome(stranger=True)
+            if inbound.where is not None:
+                await references.remember(
+                    session,
+                    officer_id=officer.id,
+                    channel=inbound.where.channel,
+                    conversation_id=inbound.where.conversation_id,
+                    service_url=inbound.where.service_url,
+                    tenant_id=inbound.where.tenant_id,
+                    reference=inbound.where.reference,
+                )
+                if officer.unreachable_since is not None:
+                    officer.unreachable_since = None
+                    officer.unreachable_reason = None
+            if not inbound.conversational:
+                return Outcome(officer_id=officer.id)
+            replies = await self._dispatch(session, officer, inbound)
+        return Outcome(replies=replies, officer_id=officer.id)
+
+    async def _dispatch(
+        self, session: AsyncSession, officer: Officer, inbound: Inbound
+    ) -> list[Reply]:
+        key = f"{inbound.channel}/{officer.id}"
+        turn = Turn(
+            session=session,
+            officer=officer,
+            channel=inbound.channel,
+            now=self._clock(),
+            settings=self._settings,
+            text=inbound.text,
+            data=inbound.data,
+            state=await state.load(session, key),
+            activity_id=inbound.activity_id,
+        )
+        try:
+            async with session.begin_nested():
+                replies = await self._router.dispatch(turn)
+                await state.save(session, key, turn.state)
+        except UserError as error:
+            return [Reply(text=error.message)]
+        return replies
