@@ -72,10 +72,14 @@ class Settings(BaseSettings):
         return frozenset(t.strip() for t in self.allowed_tenants.split(",") if t.strip())
 
     def bot_framework_config(self) -> SimpleNamespace:
-        """The attribute names `ConfigurationBotFrameworkAuthentication` reads."""
+        """The attribute names `ConfigurationBotFrameworkAuthentication` reads.
+
+        With no app id the SDK's password credentials are empty, which it treats as
+        "authentication disabled" (SingleTenant would insist on an id).
+        """
         return SimpleNamespace(
             APP_ID=self.app_id,
             APP_PASSWORD=self.app_password,
-            APP_TYPE=self.app_type,
+            APP_TYPE=self.app_type if self.authenticated else "MultiTenant",
             APP_TENANTID=self.app_tenant_id,
         )

@@ -1,0 +1,150 @@
+"""Fixtures: every end-to-end test runs against SQLite and PostgreSQL, over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import create_app
+from bot.settings import Settings
+from storage import roster
+from storage.db import create_engine, create_sessionmaker
+from tests.rig import databases
+from tests.rig.connector import FakeConnector
+from tests.rig.teams import TeamsUser
+
+SAMPLE_ROSTER = Path(__file__).parent.parent / "docs" / "sample-roster.csv"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.make_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    database = databases.PostgresDatabase()
+    reason = database.unavailable()
+    if reason:
+        if databases.REQUIRE_PG:
+            pytest.fail(f"PCSO_REQUIRE_POSTGRES is set but {reason}")
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    database.create()
+    yield database.url
+    database.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return databases.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        await databases.truncate_all(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+def settings(database_url: str, engine: AsyncEngine) -> Settings:
+    """`engine` first, so a PostgreSQL database is clean before the app opens it."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        app_id="",
+        allowed_tenants="",
+        scheduler_enabled=True,
+    )
+
+
+async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    runner, url = await _serve(fake.app())
+    fake.url = url
+    yield fake
+    await runner.cleanup()
+
+
+BotFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def start_bot(settings: Settings) -> AsyncIterator[BotFactory]:
+    """Start the real app on a loopback port (optionally with other settings); its URL."""
+    runners: list[web.AppRunner] = []
+
+    async def start(**overrides: Any) -> str:
+        chosen = settings.model_copy(update=overrides) if overrides else settings
+        runner, url = await _serve(create_app(chosen))
+        runners.append(runner)
+        return url
+
+    yield start
+    for runner in reversed(runners):
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def bot_url(start_bot: BotFactory) -> str:
+    return await start_bot()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def import_roster(sessions: async_sessionmaker[AsyncSession], text: str) -> None:
+    rows = roster.parse(text)
+    async with sessions() as session, session.begin():
+        await roster.apply(session, rows)
+
+
+@pytest.fixture
+async def sample_roster(sessions: async_sessionmaker[AsyncSession]) -> list[roster.RosterRow]:
+    text = SAMPLE_ROSTER.read_text()
+    await import_roster(sessions, text)
+    return roster.parse(text)
+
+
+@pytest.fixture
+def teams_user(
+    http: aiohttp.ClientSession, bot_url: str, connector: FakeConnector
+) -> Callable[..., TeamsUser]:
+    """A Teams user for a roster row: `teams_user(row)` or `teams_user(user_id=..., ...)`."""
+
+    def make(row: roster.RosterRow | None = None, **fields: Any) -> TeamsUser:
+        if row is not None:
+            fields.setdefault("user_id", f"29:{row.collar_number.lower()}")
+            fields.setdefault("aad_object_id", row.aad_object_id)
+            fields.setdefault("name", row.name)
+        return TeamsUser(http=http, bot_url=bot_url, connector=connector, **fields)
+
+    return make
