@@ -19,6 +19,7 @@ from botbuilder.schema import Activity
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery import DeliveryWorker, Outbox, TeamsSender
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.teams import TeamsTransport, on_turn_error, tenant_of
@@ -36,6 +37,8 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 TEAMS = web.AppKey("teams", TeamsTransport)
 RUNNER = web.AppKey("runner", TurnRunner)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+OUTBOX = web.AppKey("outbox", Outbox)
+DELIVERY = web.AppKey("delivery", DeliveryWorker)
 
 UNAUTHENTICATED_WARNING = (
     "NO MicrosoftAppId IS SET: the bot accepts UNAUTHENTICATED activities and must only "
@@ -48,6 +51,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot_framework)
+    app.cleanup_ctx.append(_delivery)
     app.cleanup_ctx.append(_scheduler)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -68,11 +72,25 @@ async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
         log.warning(UNAUTHENTICATED_WARNING)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error
-    runner = TurnRunner(sessions=app[SESSIONS], router=build_router(), settings=settings)
+    runner = TurnRunner(
+        sessions=app[SESSIONS],
+        router=build_router(),
+        settings=settings,
+        after_commit=lambda: app[DELIVERY].wake(),
+    )
     app[ADAPTER] = adapter
     app[RUNNER] = runner
     app[TEAMS] = TeamsTransport(runner=runner)
     yield
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    sender = TeamsSender(adapter=app[ADAPTER], settings=app[SETTINGS])
+    app[OUTBOX] = Outbox(sessions=app[SESSIONS], sender=sender, settings=app[SETTINGS])
+    app[DELIVERY] = DeliveryWorker(app[OUTBOX])
+    app[DELIVERY].start()
+    yield
+    await app[DELIVERY].stop()
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -104,7 +122,7 @@ async def messages(request: web.Request) -> web.Response:
         return _problem(400, problem)
     try:
         activity = Activity().deserialize(body)
-    except Exception:
+    except Exception:  # noqa: BLE001 - msrest raises several types for malformed input
         return _problem(400, "not a Bot Framework activity")
     allowed = request.app[SETTINGS].allowed_tenant_ids
     if allowed and tenant_of(activity) not in allowed:
@@ -166,7 +184,7 @@ async def _database_health(app: web.Application) -> dict[str, object]:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         heads = await current_heads(engine)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
         log.warning("health check: database unavailable: %s", error)
         return {"ok": False, "backend": engine.dialect.name, "error": type(error).__name__}
     migrated = heads == expected_heads()

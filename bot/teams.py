@@ -162,7 +162,7 @@ async def _update(context: TurnContext, activity_id: str, reply: Reply) -> bool:
     update.id = activity_id
     try:
         await context.update_activity(update)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any connector failure: send a new message
         log.warning("could not update card %s in place: %s", activity_id, error)
         return False
     return True
@@ -174,7 +174,7 @@ async def _member_email(context: TurnContext) -> str | None:
         member: TeamsChannelAccount = await TeamsInfo.get_member(
             context, context.activity.from_property.id
         )
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a failed look-up means "unknown user"
         log.warning("Teams member look-up failed: %s", error)
         return None
     return getattr(member, "email", None) or getattr(member, "user_principal_name", None)

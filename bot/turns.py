@@ -69,11 +69,13 @@ class TurnRunner:
         router: Router,
         settings: Settings,
         clock: Callable[[], datetime] | None = None,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._router = router
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._after_commit = after_commit
 
     async def run(self, inbound: Inbound, resolve: Resolver) -> Outcome:
         async with self._sessions() as session, session.begin():
@@ -104,6 +106,8 @@ class TurnRunner:
             if not inbound.conversational:
                 return Outcome(officer_id=officer.id)
             replies = await self._dispatch(session, officer, inbound)
+        if self._after_commit is not None:
+            self._after_commit()  # e.g. wake the outbox for notifications this turn recorded
         return Outcome(replies=replies, officer_id=officer.id)
 
     async def _dispatch(

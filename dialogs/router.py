@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from dialogs.core import Reply, Turn, UserError
+from dialogs.jobs import Job
 from storage.models import Role
 
 Handler = Callable[[Turn], Awaitable[list[Reply]]]
@@ -46,6 +47,7 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
         self._verbs: dict[str, Command] = {}
+        self.jobs: dict[str, Job] = {}
 
     def command(
         self,
@@ -71,6 +73,12 @@ class Router:
         self._verbs[name] = Command(
             name, handler, frozenset(roles) if roles else None, name, "", False
         )
+
+    def job(self, job: Job) -> None:
+        """A scheduled job of the workflow (see `dialogs.jobs`)."""
+        if job.name in self.jobs:
+            raise ValueError(f"job {job.name!r} registered twice")
+        self.jobs[job.name] = job
 
     def commands_for(self, role: str) -> list[Command]:
         return [c for c in self._commands.values() if c.listed and c.allows(role)]

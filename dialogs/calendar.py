@@ -1,0 +1,91 @@
+"""Working days and local times. Dates that mean "the working day" are in the team's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from storage.models import Team
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    # England and Wales share their bank holidays; the `holidays` package calls this GB/ENG.
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_bank_holiday(day: date) -> bool:
+    return day in _bank_holidays(day.year)
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """'mon,tue,wed' → weekday numbers; raises ValueError naming a bad day."""
+    days: set[int] = set()
+    for part in text.replace(" ", "").lower().split(","):
+        if not part:
+            continue
+        if part[:3] not in DAY_NAMES:
+            raise ValueError(f"unknown day {part!r} (use mon, tue, wed, thu, fri, sat, sun)")
+        days.add(DAY_NAMES.index(part[:3]))
+    if not days:
+        raise ValueError("no briefing days given")
+    return frozenset(days)
+
+
+def is_briefing_day(team: Team, day: date) -> bool:
+    if day.weekday() not in parse_days(team.briefing_days):
+        return False
+    return team.briefing_on_bank_holidays or not is_bank_holiday(day)
+
+
+def previous_briefing_day(team: Team, day: date) -> date | None:
+    """The last briefing day strictly before `day` (within three weeks)."""
+    for back in range(1, 22):
+        candidate = day - timedelta(days=back)
+        if is_briefing_day(team, candidate):
+            return candidate
+    return None
+
+
+def briefing_days_back(team: Team, day: date, count: int) -> list[date]:
+    """`count` briefing days ending with `day` (if it is one), newest first."""
+    found: list[date] = []
+    candidate = day
+    for _ in range(count * 7 + 21):
+        if is_briefing_day(team, candidate):
+            found.append(candidate)
+            if len(found) == count:
+                break
+        candidate -= timedelta(days=1)
+    return found
+
+
+def first_briefing_day_of_month(team: Team, year: int, month: int) -> date | None:
+    day = date(year, month, 1)
+    while day.month == month:
+        if is_briefing_day(team, day):
+            return day
+        day += timedelta(days=1)
+    return None
+
+
+def at_local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The aware UTC instant of a local wall-clock time on a local date.
+
+    Clock changes: a time that does not exist (spring forward) is taken as the instant an
+    hour later on the wall clock; an ambiguous one (autumn) as its first occurrence.
+    """
+    local = datetime.combine(day, at, tzinfo=zone)
+    round_trip = local.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
+        local = local.replace(fold=1)
+    return local.astimezone(UTC)
+
+
+def local_day(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()

@@ -1,0 +1,49 @@
+"""The outbox: a delivery is recorded under a unique key before anything is sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Delivery, DeliveryStatus, utcnow
+
+
+def delivery_key(job: str, day: date, officer_id: int, suffix: str = "") -> str:
+    key = f"{job}:{day.isoformat()}:{officer_id}"
+    return f"{key}:{suffix}" if suffix else key
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    job: str,
+    officer_id: int,
+    day: date,
+    payload: dict[str, Any],
+    team_id: int | None = None,
+    suffix: str = "",
+    not_before: datetime | None = None,
+) -> bool:
+    """Record one delivery; False when its key was recorded before (nothing is doubled)."""
+    values = {
+        "key": delivery_key(job, day, officer_id, suffix),
+        "job": job,
+        "officer_id": officer_id,
+        "team_id": team_id,
+        "day": day,
+        "payload": payload,
+        "status": DeliveryStatus.PENDING.value,
+        "attempts": 0,
+        "not_before": not_before or utcnow(),
+        "created_at": utcnow(),
+    }
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
