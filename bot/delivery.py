@@ -107,62 +107,68 @@ class Outbox:
                     result.failed += 1
 
     async def _claim(self, now: datetime) -> list[int]:
+        """Claim a batch in one UPDATE … RETURNING: atomic on SQLite, and on PostgreSQL the
+        inner SELECT skips rows another instance has locked, so no row is claimed twice."""
+        due = (
+            select(Delivery.id)
+            .where(Delivery.status == DeliveryStatus.PENDING.value, Delivery.not_before <= now)
+            .order_by(Delivery.id)
+            .limit(BATCH)
+        )
         async with self._sessions() as session, session.begin():
-            query = (
-                select(Delivery.id)
-                .where(Delivery.status == DeliveryStatus.PENDING.value, Delivery.not_before <= now)
-                .order_by(Delivery.id)
-                .limit(BATCH)
-            )
             if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(query)).all())
-            if ids:
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(ids))
-                    .values(
-                        status=DeliveryStatus.SENDING.value,
-                        claimed_by=self._instance,
-                        claimed_at=now,
-                    )
+                due = due.with_for_update(skip_locked=True)
+            claimed = await session.scalars(
+                update(Delivery)
+                .where(Delivery.id.in_(due.scalar_subquery()))
+                .where(Delivery.status == DeliveryStatus.PENDING.value)
+                .values(
+                    status=DeliveryStatus.SENDING.value,
+                    claimed_by=self._instance,
+                    claimed_at=now,
                 )
-            return ids
+                .returning(Delivery.id)
+                .execution_options(synchronize_session=False)
+            )
+            return sorted(claimed.all())
 
     async def _send_one(self, delivery_id: int) -> bool:
+        """Read what to send, send it outside any transaction, then record the result."""
         async with self._sessions() as session:
             delivery = await session.get(Delivery, delivery_id)
             if delivery is None:
                 return False
             ref = await references.for_officer(session, delivery.officer_id, CHANNEL)
-            error: str | None = None
-            activity_id = ""
-            if ref is None:
-                error = "no conversation reference: the officer has not installed the bot"
-            else:
-                try:
-                    activity_id = await self._sender.send(
-                        ref.reference, Reply.from_dict(delivery.payload)
-                    )
-                except DeliveryError as failure:
-                    error = str(failure)
-            async with session.begin():
-                delivery.attempts += 1
-                delivery.channel = CHANNEL
-                if error is None and ref is not None:
-                    delivery.status = DeliveryStatus.SENT.value
-                    delivery.sent_activity_id = activity_id
-                    delivery.conversation_id = ref.conversation_id
-                    delivery.sent_at = datetime.now(UTC)
-                    return True
-                delivery.status = DeliveryStatus.FAILED.value
-                delivery.error = (error or "")[:500]
-                officer = await session.get(Officer, delivery.officer_id)
-                if officer is not None and officer.unreachable_since is None:
-                    officer.unreachable_since = datetime.now(UTC)
-                    officer.unreachable_reason = delivery.error
-                log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.key, error)
+            payload = delivery.payload
+        error: str | None = None
+        activity_id = ""
+        if ref is None:
+            error = "no conversation reference: the officer has not installed the bot"
+        else:
+            try:
+                activity_id = await self._sender.send(ref.reference, Reply.from_dict(payload))
+            except DeliveryError as failure:
+                error = str(failure)
+        async with self._sessions() as session, session.begin():
+            delivery = await session.get(Delivery, delivery_id)
+            if delivery is None:
                 return False
+            delivery.attempts += 1
+            delivery.channel = CHANNEL
+            if error is None and ref is not None:
+                delivery.status = DeliveryStatus.SENT.value
+                delivery.sent_activity_id = activity_id
+                delivery.conversation_id = ref.conversation_id
+                delivery.sent_at = datetime.now(UTC)
+                return True
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.error = (error or "")[:500]
+            officer = await session.get(Officer, delivery.officer_id)
+            if officer is not None and officer.unreachable_since is None:
+                officer.unreachable_since = datetime.now(UTC)
+                officer.unreachable_reason = delivery.error
+            log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.key, error)
+            return False
 
 
 class DeliveryWorker:

@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import Outbox, TeamsSender
 from bot.settings import Settings
 from dialogs.jobs import Job, JobContext, due_occurrences
 from storage.models import Team
@@ -76,3 +78,36 @@ async def record_due(
         run.recorded,
     )
     return run
+
+
+@dataclass
+class JobResult:
+    run: JobRun
+    sent: int
+    failed: int
+
+
+async def run_job(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    jobs: dict[str, Job],
+    settings: Settings,
+    outbox: Outbox,
+    name: str,
+    now: datetime,
+    team: str | None = None,
+) -> JobResult:
+    """Record what is due by `now`, then deliver it: the scheduler's and the CLI's path."""
+    run = await record_due(
+        sessions=sessions, jobs=jobs, settings=settings, name=name, now=now, team=team
+    )
+    drained = await outbox.drain()
+    return JobResult(run=run, sent=drained.sent, failed=drained.failed)
+
+
+def standalone_outbox(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Outbox:
+    """An outbox with its own Bot Framework adapter, for `pcso-bot jobs run` and tests."""
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    return Outbox(
+        sessions=sessions, sender=TeamsSender(adapter=adapter, settings=settings), settings=settings
+    )

@@ -77,14 +77,11 @@ def first_briefing_day_of_month(team: Team, year: int, month: int) -> date | Non
 def at_local(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The aware UTC instant of a local wall-clock time on a local date.
 
-    Clock changes: a time that does not exist (spring forward) is taken as the instant an
-    hour later on the wall clock; an ambiguous one (autumn) as its first occurrence.
+    Clock changes (PEP 495, fold=0): a time that does not exist (spring forward) is taken
+    with the offset before the change, i.e. an hour later on the new wall clock; an
+    ambiguous one (autumn) is its first occurrence.
     """
-    local = datetime.combine(day, at, tzinfo=zone)
-    round_trip = local.astimezone(UTC).astimezone(zone)
-    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
-        local = local.replace(fold=1)
-    return local.astimezone(UTC)
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
 def local_day(instant: datetime, zone: ZoneInfo) -> date:

@@ -1,0 +1,84 @@
+"""The shared job path: record due deliveries once, deliver them proactively over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.jobs import run_job, standalone_outbox
+from dialogs.core import Card, Reply
+from dialogs.jobs import Job, JobContext
+from storage import officers, outbox
+
+
+async def _hello_members(context: JobContext) -> int:
+    recorded = 0
+    for member in await officers.members(context.session, context.team.id):
+        reply = Reply(card=Card(title=f"Hello {member.name} for {context.day.isoformat()}"))
+        recorded += await outbox.enqueue(
+            context.session,
+            job="hello",
+            officer_id=member.id,
+            team_id=context.team.id,
+            day=context.day,
+            payload=reply.to_dict(),
+        )
+    return recorded
+
+
+HELLO = Job(
+    name="hello",
+    run=_hello_members,
+    due=lambda team, day: time(8, 0) if day.weekday() < 5 else None,
+    grace=timedelta(hours=1),
+)
+
+
+async def test_due_job_is_delivered_once_to_reachable_members(
+    sample_roster, teams_user, connector, sessions, settings, bot_url
+):
+    reachable = {"P311", "P312", "TL202"}
+    for row in sample_roster:
+        if row.collar_number in reachable:
+            await teams_user(row).install()
+    connector.clear()
+    jobs = {"hello": HELLO}
+    box = standalone_outbox(sessions, settings)
+    at = datetime(2026, 12, 1, 8, 5, tzinfo=UTC)  # Tuesday 08:05 GMT
+    first = await run_job(
+        sessions=sessions,
+        jobs=jobs,
+        settings=settings,
+        outbox=box,
+        name="hello",
+        now=at,
+        team="Maidstone PSTF",
+    )
+    assert (first.run.recorded, first.sent, first.failed) == (3, 3, 0)
+    titles = sorted(s.card["body"][0]["text"] for s in connector.messages())
+    assert titles == [
+        "Hello Casey Morgan for 2026-12-01",
+        "Hello Jamie Reid for 2026-12-01",
+        "Hello Taylor Brooks for 2026-12-01",
+    ]
+    again = await run_job(
+        sessions=sessions,
+        jobs=jobs,
+        settings=settings,
+        outbox=box,
+        name="hello",
+        now=at + timedelta(minutes=10),
+        team="Maidstone PSTF",
+    )
+    assert (again.run.recorded, again.sent) == (0, 0)
+    assert len(connector.messages()) == 3
+
+
+async def test_not_yet_due_and_past_grace_send_nothing(sample_roster, sessions, settings):
+    jobs = {"hello": HELLO}
+    box = standalone_outbox(sessions, settings)
+    for at in (datetime(2026, 12, 1, 7, 59, tzinfo=UTC), datetime(2026, 12, 1, 9, 0, tzinfo=UTC)):
+        result = await run_job(
+            sessions=sessions, jobs=jobs, settings=settings, outbox=box, name="hello", now=at
+        )
+        assert result.run.occurrences == 0, at
+    assert date(2026, 12, 1).weekday() == 1
