@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///pcso.db"
@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/London)") from error
         return value
 
     @field_validator("database_url")
@@ -57,6 +60,14 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             value = "sqlite+aiosqlite:///" + value[len("sqlite:///") :]
         return value
+
+    @model_validator(mode="after")
+    def _tenant_for_single_tenant(self) -> Settings:
+        if self.app_id and self.app_type.lower() == "singletenant" and not self.app_tenant_id:
+            raise ValueError(
+                "MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant"
+            )
+        return self
 
     @property
     def authenticated(self) -> bool:

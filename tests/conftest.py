@@ -145,6 +145,7 @@ def teams_user(
             fields.setdefault("user_id", f"29:{row.collar_number.lower()}")
             fields.setdefault("aad_object_id", row.aad_object_id)
             fields.setdefault("name", row.name)
-        return TeamsUser(http=http, bot_url=bot_url, connector=connector, **fields)
+        fields.setdefault("bot_url", bot_url)
+        return TeamsUser(http=http, connector=connector, **fields)
 
     return make
