@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.settings import Settings
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -205,9 +207,37 @@ def _manifest_build(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- chat --------------------------------------------------------------------------------
+
+
+def _add_chat(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "chat", help="talk to a running local bot as an officer, cards shown as text"
+    )
+    p.add_argument(
+        "--as", dest="collar", required=True, metavar="COLLAR", help="the officer's collar number"
+    )
+    p.add_argument(
+        "--bot-url", default=None, help="the running bot (default: http://127.0.0.1:3978)"
+    )
+    p.set_defaults(func=_chat)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import run
+
+    return run(args.collar, args.bot_url, _settings())
+
+
 # --- entry point -------------------------------------------------------------------------
 
-REGISTRARS: tuple[Registrar, ...] = (_add_serve, _add_db, _add_roster, _add_manifest)
+REGISTRARS: tuple[Registrar, ...] = (
+    _add_serve,
+    _add_db,
+    _add_roster,
+    _add_manifest,
+    _add_chat,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in error.errors()
+        )
+        print(f"pcso-bot: bad configuration: {problems}", file=sys.stderr)
+        return 2
     except CommandError as error:
         print(f"pcso-bot: {error}", file=sys.stderr)
         return 2
