@@ -113,7 +113,7 @@ class TurnRunner:
     async def _dispatch(
         self, session: AsyncSession, officer: Officer, inbound: Inbound
     ) -> list[Reply]:
-        key = f"{inbound.channel}/{officer.id}"
+        key = f"turn/{inbound.channel}/{officer.id}"  # apart from SDK-written state keys
         turn = Turn(
             session=session,
             officer=officer,
