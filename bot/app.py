@@ -19,8 +19,9 @@ from botbuilder.schema import Activity
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.delivery import DeliveryWorker, Outbox, TeamsSender
+from bot.delivery import DeliveryWorker, Outbox
 from bot.scheduler import Scheduler
+from bot.sender import TeamsSender
 from bot.settings import Settings
 from bot.teams import TeamsTransport, on_turn_error, tenant_of
 from bot.turns import TurnRunner
@@ -94,12 +95,17 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    scheduler = Scheduler(sessions=app[SESSIONS], settings=app[SETTINGS])
+    scheduler = Scheduler(
+        sessions=app[SESSIONS],
+        settings=app[SETTINGS],
+        jobs=build_router().jobs,
+        outbox=app[OUTBOX],
+    )
     app[SCHEDULER] = scheduler
     if app[SETTINGS].scheduler_enabled:
         scheduler.start()
     yield
-    scheduler.shutdown()
+    await scheduler.stop()
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -169,11 +175,19 @@ def _problem(status: int, detail: str) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     database = await _database_health(request.app)
     scheduler = request.app[SCHEDULER].health()
-    healthy = database["ok"] and (
-        scheduler["running"] or not request.app[SETTINGS].scheduler_enabled
+    delivery = request.app[DELIVERY].health()
+    healthy = (
+        database["ok"]
+        and delivery["running"]
+        and (scheduler["running"] or not request.app[SETTINGS].scheduler_enabled)
     )
     return web.json_response(
-        {"status": "ok" if healthy else "degraded", "database": database, "scheduler": scheduler},
+        {
+            "status": "ok" if healthy else "degraded",
+            "database": database,
+            "scheduler": scheduler,
+            "delivery": delivery,
+        },
         status=200 if healthy else 503,
     )
 

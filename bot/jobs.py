@@ -1,16 +1,22 @@
-"""Runs scheduled jobs: the one code path for the scheduler and `pcso-bot jobs run`."""
+"""Runs scheduled jobs: the one code path for the scheduler and `pcso-bot jobs run`.
+
+`record_due` records in the outbox what a job has due by an instant, missed occurrences
+within their grace window included; `run_job` records and then delivers. Both are safe to
+repeat and to run on several instances at once: deliveries have unique keys.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery import Outbox, TeamsSender
+from bot.delivery import Outbox
+from bot.sender import TeamsSender
 from bot.settings import Settings
 from dialogs.jobs import Job, JobContext, due_occurrences
 from storage.models import Team
@@ -27,6 +33,23 @@ class JobRun:
     job: str
     occurrences: int = 0
     recorded: int = 0
+    failed_teams: list[str] = field(default_factory=list)
+
+
+async def _teams(
+    sessions: async_sessionmaker[AsyncSession], job: Job, team: str | None
+) -> list[tuple[int | None, str]]:
+    """(id, name) of the teams the job runs for; (None, "all teams") for a job run once."""
+    async with sessions() as session:
+        query = select(Team.id, Team.name).order_by(Team.name)
+        if team is not None:
+            query = query.where(func.lower(Team.name) == team.strip().lower())
+        found: list[tuple[int | None, str]] = [
+            (row.id, row.name) for row in await session.execute(query)
+        ]
+    if team is not None and not found:
+        raise UnknownJob(f"unknown team {team!r}")
+    return found if job.per_team else [(None, "all teams")]
 
 
 async def record_due(
@@ -40,36 +63,19 @@ async def record_due(
 ) -> JobRun:
     """Record in the outbox every delivery of `name` due by `now` within its grace window.
 
-    Each occurrence runs in its own transaction; deliveries have unique keys, so running
-    again (or on another instance) records nothing twice.
+    Each team runs in its own transaction: a team whose run fails is logged and rolled
+    back (the next run or restart catches it up) and the other teams go on.
     """
     job = jobs.get(name)
     if job is None:
         raise UnknownJob(f"unknown job {name!r}; jobs: {', '.join(sorted(jobs))}")
     run = JobRun(job=name)
-    async with sessions() as session:
-        query = select(Team.id).order_by(Team.name)
-        if team is not None:
-            query = query.where(func.lower(Team.name) == team.strip().lower())
-        team_ids: list[int | None] = list((await session.scalars(query)).all())
-    if team is not None and not team_ids:
-        raise UnknownJob(f"unknown team {team!r}")
-    if not job.per_team:
-        team_ids = [None]
-    for team_id in team_ids:
-        async with sessions() as session, session.begin():
-            team_row = await session.get(Team, team_id) if team_id is not None else None
-            for occurrence in due_occurrences(job, team_row, now, settings.zone):
-                context = JobContext(
-                    session=session,
-                    team=team_row,
-                    day=occurrence.day,
-                    due_at=occurrence.due_at,
-                    now=now,
-                    settings=settings,
-                )
-                run.occurrences += 1
-                run.recorded += await job.run(context)
+    for team_id, team_name in await _teams(sessions, job, team):
+        try:
+            await _record_for_team(sessions, job, settings, team_id, now, run)
+        except Exception:
+            log.exception("job %s for %s as of %s failed", name, team_name, now.isoformat())
+            run.failed_teams.append(team_name)
     log.info(
         "job %s as of %s: %d occurrence(s), %d delivery(ies) recorded",
         name,
@@ -78,6 +84,29 @@ async def record_due(
         run.recorded,
     )
     return run
+
+
+async def _record_for_team(
+    sessions: async_sessionmaker[AsyncSession],
+    job: Job,
+    settings: Settings,
+    team_id: int | None,
+    now: datetime,
+    run: JobRun,
+) -> None:
+    async with sessions() as session, session.begin():
+        team_row = await session.get(Team, team_id) if team_id is not None else None
+        for occurrence in due_occurrences(job, team_row, now, settings.zone):
+            context = JobContext(
+                session=session,
+                team=team_row,
+                day=occurrence.day,
+                due_at=occurrence.due_at,
+                now=now,
+                settings=settings,
+            )
+            run.occurrences += 1
+            run.recorded += await job.run(context)
 
 
 @dataclass
@@ -108,6 +137,5 @@ async def run_job(
 def standalone_outbox(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Outbox:
     """An outbox with its own Bot Framework adapter, for `pcso-bot jobs run` and tests."""
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
-    return Outbox(
-        sessions=sessions, sender=TeamsSender(adapter=adapter, settings=settings), settings=settings
-    )
+    sender = TeamsSender(adapter=adapter, settings=settings)
+    return Outbox(sessions=sessions, sender=sender, settings=settings)

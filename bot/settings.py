@@ -39,6 +39,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(256 * 1024, validation_alias="PCSO_MAX_BODY_BYTES")
     scheduler_enabled: bool = Field(True, validation_alias="PCSO_SCHEDULER_ENABLED")
     instance_name: str = Field("", validation_alias="PCSO_INSTANCE_NAME")
+    # Proactive delivery (bot/delivery.py): Teams' limits, retries and the outbox lease.
+    tenant_rate: float = Field(50.0, gt=0, validation_alias="PCSO_TENANT_RATE")
+    conversation_rate: float = Field(7.0, gt=0, validation_alias="PCSO_CONVERSATION_RATE")
+    delivery_concurrency: int = Field(50, ge=1, validation_alias="PCSO_DELIVERY_CONCURRENCY")
+    delivery_max_attempts: int = Field(6, ge=1, validation_alias="PCSO_DELIVERY_MAX_ATTEMPTS")
+    delivery_backoff_seconds: float = Field(
+        1.0, gt=0, validation_alias="PCSO_DELIVERY_BACKOFF_SECONDS"
+    )
+    delivery_backoff_max_seconds: float = Field(
+        60.0, gt=0, validation_alias="PCSO_DELIVERY_BACKOFF_MAX_SECONDS"
+    )
+    delivery_timeout_seconds: float = Field(
+        30.0, gt=0, validation_alias="PCSO_DELIVERY_TIMEOUT_SECONDS"
+    )
+    delivery_lease_seconds: float = Field(
+        60.0, gt=0, validation_alias="PCSO_DELIVERY_LEASE_SECONDS"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -66,6 +83,15 @@ class Settings(BaseSettings):
         if self.app_id and self.app_type.lower() == "singletenant" and not self.app_tenant_id:
             raise ValueError(
                 "MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        """A claim must outlive one send, or another instance could take it over mid-send."""
+        if self.delivery_lease_seconds <= self.delivery_timeout_seconds:
+            raise ValueError(
+                "PCSO_DELIVERY_LEASE_SECONDS must be longer than PCSO_DELIVERY_TIMEOUT_SECONDS"
             )
         return self
 

@@ -87,7 +87,8 @@ async def test_a_failing_turn_is_logged_and_the_user_gets_one_apology(
     assert invoke.status == 200
 
 
-async def test_health_reports_database_and_scheduler(bot_url, http):
+async def test_health_reports_database_and_scheduler(start_bot, http):
+    bot_url = await start_bot(scheduler_enabled=True)
     async with http.get(f"{bot_url}/healthz") as response:
         assert response.status == 200
         health = await response.json()

@@ -3,17 +3,27 @@
 It serves the Bot Framework REST paths the SDK calls: replies and sends
 (`POST /v3/conversations/{id}/activities[/{replyTo}]`), updates (`PUT .../activities/{id}`),
 member look-ups (`GET /v3/conversations/{id}/members/{user}`) and createConversation
-(`POST /v3/conversations`). Tests can make chosen conversations fail or throttle.
+(`POST /v3/conversations`).
+
+Like Teams it can throttle: with `tenant_limit` (or `conversation_limit`) set, a request
+beyond that many in any one-second window of the tenant (or conversation) is answered
+429 with `Retry-After: <retry_after>`. Tests can also make chosen conversations fail
+(`fail`), make createConversation fail (`fail_create`) and slow every answer (`latency`).
+Every request is logged in `requests` with its time and status.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections import defaultdict, deque
+import time
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+CREATE = "(create conversation)"
 
 
 @dataclass
@@ -36,6 +46,15 @@ class Sent:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Request:
+    at: float  # time.monotonic() on arrival
+    method: str
+    conversation_id: str
+    tenant: str
+    status: int
+
+
 @dataclass
 class FakeConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -45,7 +64,18 @@ class FakeConnector:
         default_factory=lambda: defaultdict(deque)
     )
     url: str = ""
+    tenant_limit: int | None = None
+    conversation_limit: int | None = None
+    retry_after: str = "1"
+    latency: float = 0.0
+    keep_activities: bool = True  # False: count messages per conversation only (benchmarks)
+    requests: list[Request] = field(default_factory=list)
+    delivered: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    peak_in_flight: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _windows: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add_member(self, user_id: str, **fields: Any) -> None:
         self.members[user_id] = {"id": user_id, **fields}
@@ -55,15 +85,30 @@ class FakeConnector:
         for _ in range(times):
             self.failures[conversation_id].append((status, headers))
 
+    def fail_create(self, status: int, times: int = 1, **headers: str) -> None:
+        """The next `times` createConversation requests answer `status`."""
+        self.fail(CREATE, status, times, **headers)
+
     def to(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id == conversation_id]
 
     def messages(self) -> list[Sent]:
         return [s for s in self.sent if s.activity.get("type") == "message"]
 
+    async def until_delivered(self, count: int) -> None:
+        """Wait until `count` messages have been delivered in all."""
+        while sum(self.delivered.values()) < count:
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    def throttled(self) -> list[Request]:
+        return [r for r in self.requests if r.status == 429]
+
     def clear(self) -> None:
         self.sent.clear()
         self.created.clear()
+        self.requests.clear()
+        self.delivered.clear()
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -72,39 +117,93 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/fake/stats", self._stats)
         return app
 
-    def _injected(self, conversation_id: str) -> web.Response | None:
-        queue = self.failures.get(conversation_id)
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """What was received, for a benchmark that runs the fake in another process."""
+        return web.json_response(
+            {
+                "messages": sum(self.delivered.values()),
+                "conversations": len(self.delivered),
+                "throttled": len(self.throttled()),
+            }
+        )
+
+    async def _answer(
+        self, request: web.Request, conversation: str, body: dict[str, Any]
+    ) -> web.Response | None:
+        """An injected failure or a 429, logged; None when the request goes through."""
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight -= 1
+        tenant = _tenant(body)
+        now = time.monotonic()
+        limits = (
+            (f"tenant:{tenant}", self.tenant_limit),
+            (
+                f"conversation:{conversation}",
+                None if conversation == CREATE else self.conversation_limit,
+            ),
+        )
+        queue = self.failures.get(conversation)
         if queue:
             status, headers = queue.popleft()
-            return web.json_response(
-                {"error": {"code": "Injected", "message": f"injected {status}"}},
-                status=status,
-                headers=headers,
-            )
-        return None
+        elif any(self._over(key, limit, now) for key, limit in limits):
+            status, headers = 429, {"Retry-After": self.retry_after}
+        else:
+            for key, limit in limits:
+                self._count(key, limit, now)
+            self.requests.append(Request(now, request.method, conversation, tenant, 200))
+            return None
+        self.requests.append(Request(now, request.method, conversation, tenant, status))
+        return web.json_response(
+            {"error": {"code": "Injected", "message": f"injected {status}"}},
+            status=status,
+            headers=headers,
+        )
+
+    def _over(self, key: str, limit: int | None, now: float) -> bool:
+        if limit is None:
+            return False
+        window = self._windows[key]
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        return len(window) >= limit
+
+    def _count(self, key: str, limit: int | None, now: float) -> None:
+        if limit is not None:
+            self._windows[key].append(now)
 
     async def _post(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
-        failure = self._injected(conversation)
+        body = await request.json()
+        failure = await self._answer(request, conversation, body)
         if failure is not None:
             return failure
-        body = await request.json()
         activity_id = f"sent-{next(self._ids)}"
-        self.sent.append(
-            Sent("POST", conversation, activity_id, body, request.match_info.get("reply_to"))
-        )
+        if body.get("type") == "message":
+            self.delivered[conversation] += 1
+            self._arrived.set()
+        if self.keep_activities:
+            self.sent.append(
+                Sent("POST", conversation, activity_id, body, request.match_info.get("reply_to"))
+            )
         return web.json_response({"id": activity_id}, status=200)
 
     async def _put(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
-        failure = self._injected(conversation)
+        body = await request.json()
+        failure = await self._answer(request, conversation, body)
         if failure is not None:
             return failure
-        body = await request.json()
         activity_id = request.match_info["activity"]
-        self.sent.append(Sent("PUT", conversation, activity_id, body))
+        if self.keep_activities:
+            self.sent.append(Sent("PUT", conversation, activity_id, body))
         return web.json_response({"id": activity_id}, status=200)
 
     async def _member(self, request: web.Request) -> web.Response:
@@ -115,5 +214,19 @@ class FakeConnector:
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
+        failure = await self._answer(request, CREATE, body)
+        if failure is not None:
+            return failure
         self.created.append(body)
         return web.json_response({"id": f"created-{next(self._ids)}"}, status=201)
+
+
+def _tenant(body: dict[str, Any]) -> str:
+    conversation = body.get("conversation") or {}
+    channel_data = body.get("channelData") or {}
+    return (
+        conversation.get("tenantId")
+        or body.get("tenantID")  # createConversation's parameters
+        or (channel_data.get("tenant") or {}).get("id")
+        or ""
+    )

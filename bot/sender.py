@@ -1,0 +1,153 @@
+"""Sending into Teams: the Bot Framework SDK's connector client, and its errors as
+`DeliveryError`s carrying the HTTP status and `Retry-After` the outbox acts on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from botframework.connector.aio import ConnectorClient
+
+from bot.limits import retry_after_seconds
+from bot.settings import Settings
+from bot.teams import card_activity
+from dialogs.core import Reply
+
+
+class DeliveryError(Exception):
+    """A send that failed: `status` is the channel's HTTP status when there was one."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A new 1:1 conversation and the first activity sent into it."""
+
+    activity_id: str
+    conversation_id: str
+    reference: dict[str, Any]
+
+
+class ChannelSender(Protocol):
+    async def send(self, reference: dict[str, Any], reply: Reply) -> str:
+        """Send into a stored conversation; the sent activity's id."""
+        ...
+
+    async def open_conversation(
+        self, reference: dict[str, Any], *, user_id: str, tenant_id: str | None, reply: Reply
+    ) -> Opened:
+        """Open a new 1:1 conversation with the user (same bot and service) and send there."""
+        ...
+
+
+@contextlib.contextmanager
+def _channel_errors() -> Iterator[None]:
+    """The SDK raises msrest errors whose `response` carries the HTTP status and headers."""
+    try:
+        yield
+    except DeliveryError:
+        raise
+    except Exception as error:
+        response = getattr(error, "response", None)
+        status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", None) or {}
+        described = f"Teams answered {status}" if status else type(error).__name__
+        raise DeliveryError(
+            f"{described}: {error}"[:300],
+            status=status,
+            retry_after=retry_after_seconds(headers.get("Retry-After")),
+        ) from error
+
+
+class TeamsSender:
+    """Sends into Teams conversations with the Bot Framework SDK's connector client.
+
+    `CloudAdapter.continue_conversation` builds a new connector client, new credentials (so
+    a new token, fetched synchronously on the event loop) and a new HTTP session for every
+    message. Here one client per service URL is kept: its token is cached until it expires
+    and its connections are reused. The SDK sends with `requests` on the event loop's
+    default executor, so that executor gets one thread per concurrent send allowed.
+    """
+
+    def __init__(self, *, adapter: CloudAdapter, settings: Settings) -> None:
+        self._adapter = adapter
+        self._settings = settings
+        self._clients: dict[str, ConnectorClient] = {}
+        self._widened: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+    async def send(self, reference: dict[str, Any], reply: Reply) -> str:
+        target = ConversationReference().deserialize(reference)
+        client = await self._client(target.service_url)
+        with _channel_errors():
+            response = await client.conversations.send_to_conversation(
+                target.conversation.id, _addressed(reply, target)
+            )
+        return response.id if response and response.id else ""
+
+    async def open_conversation(
+        self, reference: dict[str, Any], *, user_id: str, tenant_id: str | None, reply: Reply
+    ) -> Opened:
+        old = ConversationReference().deserialize(reference)
+        client = await self._client(old.service_url)
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=old.bot,
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
+        )
+        with _channel_errors():
+            created = await client.conversations.create_conversation(parameters)
+        fresh = {**reference, "conversation": {**reference["conversation"], "id": created.id}}
+        fresh.pop("activityId", None)
+        target = ConversationReference().deserialize(fresh)
+        with _channel_errors():
+            response = await client.conversations.send_to_conversation(
+                created.id, _addressed(reply, target)
+            )
+        activity_id = response.id if response and response.id else ""
+        return Opened(activity_id, created.id, fresh)
+
+    async def _client(self, service_url: str) -> ConnectorClient:
+        self._widen_executor()
+        client = self._clients.get(service_url)
+        if client is None:
+            identity = self._adapter.create_claims_identity(self._settings.app_id)
+            factory = self._adapter.bot_framework_authentication.create_connector_factory(identity)
+            client = self._clients[service_url] = await factory.create(service_url, None)
+        return client
+
+    def _widen_executor(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop not in self._widened:
+            threads = ThreadPoolExecutor(
+                self._settings.delivery_concurrency, thread_name_prefix="teams-send"
+            )
+            loop.set_default_executor(threads)
+            self._widened.add(loop)
+
+
+def _addressed(reply: Reply, target: ConversationReference) -> Activity:
+    """The reply as a new message in the conversation (not a reply to an earlier activity)."""
+    activity = TurnContext.apply_conversation_reference(card_activity(reply), target)
+    activity.reply_to_id = None
+    return activity

@@ -1,0 +1,137 @@
+"""Crash safety with real processes: `kill -9` in the middle of a fan-out, several times,
+then a restart; and two processes fanning out against one PostgreSQL database.
+
+The fan-out runs as `python -m bench.fanout drive`: the prompt job through
+`bot.jobs.run_job`, as the scheduler and `pcso-bot jobs run` run it. The fake connector
+runs in this process and counts what arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import signal
+import sys
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from bench.fanout import AT, seed
+from storage.models import ConversationRef, Delivery, DeliveryStatus
+from tests.rig.connector import FakeConnector
+
+log = logging.getLogger(__name__)
+
+OFFICERS = 150
+CRASHES = 5
+
+
+async def start_fan_out(database_url: str, instance: str = "") -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PCSO_INSTANCE_NAME": instance,
+        "PCSO_DELIVERY_LEASE_SECONDS": "1",
+        "PCSO_DELIVERY_TIMEOUT_SECONDS": "0.5",
+        "PCSO_DELIVERY_BACKOFF_SECONDS": "0.05",
+        "PCSO_DELIVERY_BACKOFF_MAX_SECONDS": "0.2",
+    }
+    env.pop("MicrosoftAppId", None)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.fanout",
+        "drive",
+        "--at",
+        AT.isoformat(),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def in_flight(sessions, connector: FakeConnector) -> set[str]:  # type: ignore[no-untyped-def]
+    """Conversations whose delivery was left `sending` although its message arrived: the
+    send under way at the crash, which the restart must repeat (it cannot know)."""
+    async with sessions() as session:
+        stuck = await session.scalars(
+            select(ConversationRef.conversation_id)
+            .join(Delivery, Delivery.officer_id == ConversationRef.officer_id)
+            .where(Delivery.status == DeliveryStatus.SENDING.value)
+        )
+        return {conversation for conversation in stuck if connector.delivered[conversation]}
+
+
+async def crash(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    await asyncio.sleep(0.2)  # let this process's connector finish what had reached it
+
+
+async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
+    database_url, sessions, connector: FakeConnector
+):
+    conversations = await seed(sessions, OFFICERS, connector.url)
+    rng = random.Random()
+    repeatable: set[str] = set()
+
+    first = await start_fan_out(database_url)  # killed at a random instant: maybe still
+    await asyncio.sleep(rng.uniform(0.5, 2.5))  # starting, recording or sending
+    await crash(first)
+    repeatable |= await in_flight(sessions, connector)
+    for _ in range(CRASHES - 1):
+        process = await start_fan_out(database_url)
+        target = sum(connector.delivered.values()) + rng.randint(1, 15)
+        async with asyncio.timeout(60):
+            await connector.until_delivered(target)
+        await asyncio.sleep(rng.uniform(0, 0.03))  # between two sends, or during one
+        await crash(process)
+        repeatable |= await in_flight(sessions, connector)
+
+    await asyncio.sleep(1.1)  # the last crash's claims are free once their 1 s lease expires
+    last = await start_fan_out(database_url)
+    out, err = await last.communicate()
+    assert last.returncode == 0, err.decode()
+
+    assert set(connector.delivered) == set(conversations)
+    repeated = {c for c, n in connector.delivered.items() if n > 1}
+    duplicates = sum(connector.delivered.values()) - len(conversations)
+    log.info(
+        "%d crashes: %d duplicate(s); %d send(s) were in flight at a crash; last run: %s",
+        CRASHES,
+        duplicates,
+        len(repeatable),
+        out.decode().strip(),
+    )
+    assert repeated <= repeatable
+    assert duplicates <= CRASHES
+    async with sessions() as session:
+        statuses = Counter((await session.scalars(select(Delivery.status))).all())
+    assert statuses == {DeliveryStatus.SENT.value: OFFICERS}
+
+
+async def test_two_processes_on_one_postgresql_database_send_each_prompt_once(
+    database_url, sessions, connector: FakeConnector
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite is the store for one instance; PostgreSQL for several")
+    conversations = await seed(sessions, 120, connector.url)
+    connector.tenant_limit = 50  # each process paces itself: together they are throttled
+    connector.retry_after = "0.2"
+
+    processes = [await start_fan_out(database_url, f"instance-{n}") for n in range(2)]
+    outcomes = await asyncio.gather(*(p.communicate() for p in processes))
+
+    for process, (out, err) in zip(processes, outcomes, strict=True):
+        assert process.returncode == 0, err.decode()
+        log.info("%s", out.decode().strip())
+    assert connector.delivered == Counter(dict.fromkeys(conversations, 1))
+    async with sessions() as session:
+        claimers = Counter(
+            claimed.split("/")[0] for claimed in await session.scalars(select(Delivery.claimed_by))
+        )
+    assert set(claimers) == {"instance-0", "instance-1"}, claimers
+    assert sum(claimers.values()) == 120

@@ -1,0 +1,390 @@
+"""Proactive delivery through the outbox, against the fake Bot Connector over real HTTP.
+
+Teams' limits, retries, 429/503 storms, conversations that are gone, leases and several
+instances; on SQLite and PostgreSQL. Retry waits are made small through the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from sqlalchemy import select
+
+from bench.fanout import AT, JOB, PROMPTS, TENANT, conversation_id, fan_out, prompt, seed
+from bot.delivery import Outbox, Result
+from bot.jobs import record_due, run_job, standalone_outbox
+from bot.limits import backoff, retry_after_seconds
+from bot.sender import TeamsSender
+from bot.settings import Settings
+from storage import outbox as outbox_rows
+from storage.db import create_engine, create_sessionmaker
+from storage.models import ConversationRef, Delivery, DeliveryStatus, Officer
+from tests.rig.connector import FakeConnector
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    """Settings with retries in hundredths of a second and no pacing to speak of."""
+    return settings.model_copy(
+        update={
+            "delivery_backoff_seconds": 0.01,
+            "delivery_backoff_max_seconds": 0.05,
+            "tenant_rate": 1000.0,
+            "conversation_rate": 1000.0,
+            "delivery_timeout_seconds": 5.0,
+            "delivery_lease_seconds": 30.0,
+        }
+    )
+
+
+async def rows(sessions) -> dict[str, Delivery]:  # type: ignore[no-untyped-def]
+    """Deliveries by conversation id of their officer's reference."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(Delivery, ConversationRef.conversation_id).join(
+                ConversationRef, ConversationRef.officer_id == Delivery.officer_id
+            )
+        )
+        return {conversation: delivery for delivery, conversation in found}
+
+
+async def officer_of(sessions, conversation: str) -> Officer:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return await session.scalar(
+            select(Officer)
+            .join(ConversationRef, ConversationRef.officer_id == Officer.id)
+            .where(ConversationRef.conversation_id == conversation)
+        )
+
+
+def window_peak(times: list[float]) -> int:
+    """The most requests in any one-second window."""
+    times = sorted(times)
+    start, peak = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        peak = max(peak, end - start + 1)
+    return peak
+
+
+async def test_every_officer_gets_the_prompt_once_through_429_and_503_storms(
+    sessions, fast, connector: FakeConnector
+):
+    conversations = await seed(sessions, 24, connector.url)
+    for number in range(0, 24, 3):
+        connector.fail(conversation_id(number), 503, times=2)
+    for number in range(1, 24, 3):
+        connector.fail(conversation_id(number), 429, times=2, **{"Retry-After": "0.05"})
+    for number in range(2, 24, 6):
+        connector.fail(conversation_id(number), 502, times=1)
+        connector.fail(conversation_id(number), 504, times=1)
+        connector.fail(conversation_id(number), 412, times=1)
+
+    result = await fan_out(sessions, fast, AT)
+
+    assert (result.run.recorded, result.sent, result.failed) == (24, 24, 0)
+    assert connector.delivered == Counter(dict.fromkeys(conversations, 1))
+    delivered = await rows(sessions)
+    assert {d.status for d in delivered.values()} == {DeliveryStatus.SENT.value}
+    assert delivered[conversation_id(0)].attempts == 3
+    assert delivered[conversation_id(1)].attempts == 3
+    assert delivered[conversation_id(2)].attempts == 4
+    assert delivered[conversation_id(5)].attempts == 1
+    assert all(d.sent_activity_id for d in delivered.values())
+    again = await fan_out(sessions, fast, AT + timedelta(minutes=5))
+    assert (again.run.recorded, again.sent) == (0, 0)
+    assert sum(connector.delivered.values()) == 24
+
+
+async def test_retry_after_is_honoured_for_the_whole_tenant(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 3, connector.url)
+    connector.fail(conversation_id(0), 429, times=1, **{"Retry-After": "0.3"})
+    slow = fast.model_copy(update={"tenant_rate": 10.0})  # 0.1 s apart
+
+    await fan_out(sessions, slow, AT)
+
+    throttled_at = connector.throttled()[0].at
+    later = [r.at for r in connector.requests if r.status == 200 and r.at > throttled_at]
+    assert later and min(later) - throttled_at >= 0.3
+    assert sum(connector.delivered.values()) == 3
+
+
+async def test_attempts_are_bounded_then_failed_with_the_reason(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 2, connector.url)
+    connector.fail(conversation_id(0), 503, times=10)
+    connector.fail(conversation_id(1), 400, times=1)
+    bounded = fast.model_copy(update={"delivery_max_attempts": 3})
+
+    result = await fan_out(sessions, bounded, AT)
+
+    assert (result.sent, result.failed) == (0, 2)
+    delivered = await rows(sessions)
+    storm, refused = delivered[conversation_id(0)], delivered[conversation_id(1)]
+    assert storm.status == refused.status == DeliveryStatus.FAILED.value
+    assert storm.attempts == 3 and "gave up after 3 attempt(s)" in storm.error
+    assert "503" in storm.error
+    assert refused.attempts == 1 and "Teams answered 400" in refused.error
+    assert len([r for r in connector.requests if r.conversation_id == conversation_id(0)]) == 3
+    assert (await officer_of(sessions, conversation_id(0))).unreachable_since is None
+
+
+async def test_a_gone_conversation_is_reopened_once_and_the_new_one_remembered(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 2, connector.url)
+    connector.fail(conversation_id(0), 403, times=1)
+
+    result = await fan_out(sessions, fast, AT)
+
+    assert (result.sent, result.failed) == (2, 0)
+    [created] = connector.created
+    assert created["members"] == [{"id": "29:bench-0"}]
+    assert created["tenantID"] == created["channelData"]["tenant"]["id"] == TENANT
+    new_conversation = next(c for c in connector.delivered if c.startswith("created-"))
+    assert connector.delivered[conversation_id(0)] == 0
+    async with sessions() as session:
+        reference = await session.scalar(
+            select(ConversationRef).where(ConversationRef.conversation_id == new_conversation)
+        )
+        delivery = await session.scalar(
+            select(Delivery).where(Delivery.officer_id == reference.officer_id)
+        )
+    assert reference.reference["conversation"]["id"] == new_conversation
+    assert delivery.conversation_id == new_conversation
+    assert delivery.status == DeliveryStatus.SENT.value
+
+
+async def test_an_officer_who_cannot_be_reached_is_marked_and_not_retried(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 2, connector.url)
+    connector.fail(conversation_id(0), 404, times=1)
+    connector.fail_create(403)
+
+    result = await fan_out(sessions, fast, AT)
+
+    assert (result.sent, result.failed) == (1, 1)
+    officer = await officer_of(sessions, conversation_id(0))
+    assert officer.unreachable_since is not None
+    assert "Teams answered 404" in officer.unreachable_reason
+    assert "opening a new conversation failed" in officer.unreachable_reason
+    failed = (await rows(sessions))[conversation_id(0)]
+    assert failed.status == DeliveryStatus.FAILED.value and failed.attempts == 2
+
+
+async def test_unreachable_officers_are_listed_in_the_sergeants_review(
+    sample_roster, teams_user, connector: FakeConnector, sessions, fast
+):
+    from dialogs import build_router
+
+    jobs = build_router().jobs
+    if "morning-review" not in jobs:
+        pytest.skip("the morning review is not registered yet")
+    by_collar = {row.collar_number: row for row in sample_roster}
+    pcso = teams_user(by_collar["P311"])
+    await pcso.install()
+    await teams_user(by_collar["S101"]).install()
+    async with sessions() as session, session.begin():
+        officer = await session.scalar(select(Officer).where(Officer.collar_number == "P311"))
+        await outbox_rows.enqueue(
+            session,
+            job="test-notice",
+            officer_id=officer.id,
+            day=AT.date(),
+            payload=prompt("today").to_dict(),
+        )
+    connector.clear()
+    connector.fail(pcso.conversation_id, 403)
+    connector.fail_create(404)
+    box = standalone_outbox(sessions, fast)
+    assert (await box.drain()).failed == 1
+
+    review = await run_job(
+        sessions=sessions,
+        jobs=jobs,
+        settings=fast,
+        outbox=box,
+        name="morning-review",
+        now=AT + timedelta(minutes=35),
+        team="Maidstone PSTF",
+    )
+
+    assert review.sent >= 1
+    seen = "\n".join(str(s.activity) for s in connector.messages())
+    assert "Cannot reach" in seen and "Taylor Brooks" in seen
+
+
+async def test_no_conversation_reference_fails_and_marks_the_officer(
+    sample_roster, sessions, fast, connector: FakeConnector
+):
+    async with sessions() as session, session.begin():
+        officer = await session.scalar(select(Officer).where(Officer.collar_number == "P301"))
+        await outbox_rows.enqueue(
+            session,
+            job="test-notice",
+            officer_id=officer.id,
+            day=AT.date(),
+            payload=prompt("today").to_dict(),
+        )
+    result = await standalone_outbox(sessions, fast).drain()
+    assert (result.sent, result.failed) == (0, 1)
+    async with sessions() as session:
+        officer = await session.scalar(select(Officer).where(Officer.collar_number == "P301"))
+        assert "has not installed the bot" in officer.unreachable_reason
+
+
+async def test_sends_are_concurrent_and_keep_to_the_tenant_rate(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 30, connector.url)
+    connector.tenant_limit = 20
+    connector.latency = 0.15  # three sends in flight at 20 a second
+    paced = fast.model_copy(update={"tenant_rate": 20.0})
+
+    result = await fan_out(sessions, paced, AT)
+
+    assert result.sent == 30
+    assert connector.throttled() == []
+    assert window_peak([r.at for r in connector.requests]) <= 20
+    assert connector.peak_in_flight >= 2
+
+
+async def test_sends_keep_to_the_conversation_rate(sessions, fast, connector: FakeConnector):
+    await seed(sessions, 1, connector.url)
+    async with sessions() as session, session.begin():
+        officer_id = await session.scalar(select(Officer.id))
+        for number in range(12):
+            await outbox_rows.enqueue(
+                session,
+                job="test-notice",
+                officer_id=officer_id,
+                day=AT.date(),
+                suffix=str(number),
+                payload=prompt(f"notice {number}").to_dict(),
+            )
+    connector.conversation_limit = 7
+    paced = fast.model_copy(update={"conversation_rate": 7.0})
+
+    result = await standalone_outbox(sessions, paced).drain()
+
+    assert result.sent == 12
+    assert connector.throttled() == []
+    assert window_peak([r.at for r in connector.requests]) <= 7
+
+
+async def test_a_claim_left_by_a_crashed_instance_is_sent_after_its_lease(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 5, connector.url)
+    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    crashed = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: AT)
+    assert len(await crashed._claim(10)) == 5  # claimed, then the instance "dies"
+
+    early = AT + timedelta(seconds=fast.delivery_lease_seconds - 1)
+    late = AT + timedelta(seconds=fast.delivery_lease_seconds + 1)
+    survivor = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: early)
+    assert (await survivor.drain()).sent == 0
+    survivor = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: late)
+    assert (await survivor.drain()).sent == 5
+    assert sum(connector.delivered.values()) == 5
+
+
+async def test_a_claim_taken_over_after_its_lease_is_not_sent_by_its_first_owner(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 3, connector.url)
+    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    slow = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: AT)
+    claims = await slow._claim(10)
+    late = AT + timedelta(seconds=fast.delivery_lease_seconds + 1)
+    other = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: late)
+    assert (await other.drain()).sent == 3
+
+    outcomes = [await slow._deliver(claim) for claim in claims]
+
+    assert outcomes == [Result.DROPPED] * 3
+    assert sum(connector.delivered.values()) == 3
+
+
+async def test_stopping_mid_drain_hands_unsent_claims_back(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 20, connector.url)
+    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    paced = fast.model_copy(update={"tenant_rate": 10.0})
+    box = Outbox(sessions=sessions, sender=_sender(paced), settings=paced)
+    draining = asyncio.create_task(box.drain())
+    async with asyncio.timeout(10):
+        await connector.until_delivered(3)
+    draining.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await draining
+
+    statuses = Counter(d.status for d in (await rows(sessions)).values())
+    assert statuses[DeliveryStatus.SENDING.value] <= 1  # at most the send under way
+    assert statuses[DeliveryStatus.PENDING.value] >= 15
+
+    late = lambda: AT + timedelta(days=1)  # noqa: E731 - past any lease
+    rest = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=late)
+    await rest.drain()
+    assert len(connector.delivered) == 20
+    assert sum(connector.delivered.values()) - 20 <= statuses[DeliveryStatus.SENDING.value]
+
+
+async def test_two_instances_on_one_database_each_send_different_rows(
+    database_url, sessions, fast, connector: FakeConnector
+):
+    conversations = await seed(sessions, 80, connector.url)
+    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    connector.latency = 0.01
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        boxes = [
+            Outbox(
+                sessions=create_sessionmaker(engine),
+                sender=_sender(fast),
+                settings=fast.model_copy(update={"instance_name": f"instance-{n}"}),
+            )
+            for n, engine in enumerate(engines)
+        ]
+        results = await asyncio.gather(*(box.drain() for box in boxes))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    assert sum(r.sent for r in results) == 80
+    assert all(r.sent > 0 for r in results), results
+    assert connector.delivered == Counter(dict.fromkeys(conversations, 1))
+    claimers = {d.claimed_by.split("/")[0] for d in (await rows(sessions)).values()}
+    assert claimers == {"instance-0", "instance-1"}
+
+
+def _sender(settings: Settings) -> TeamsSender:
+    config = settings.bot_framework_config()
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    return TeamsSender(adapter=adapter, settings=settings)
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date():
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert retry_after_seconds("2") == 2.0
+    assert retry_after_seconds("0.25") == 0.25
+    assert retry_after_seconds("Tue, 01 Dec 2026 08:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap():
+    for attempt, ceiling in ((1, 1.0), (2, 2.0), (3, 4.0), (8, 60.0)):
+        waits = [backoff(attempt, base=1.0, cap=60.0) for _ in range(50)]
+        assert all(ceiling / 2 <= wait <= ceiling for wait in waits)
+        assert len(set(waits)) > 1
