@@ -1,0 +1,50 @@
+"""`pcso-bot teams import FILE.csv`: team settings (times, days, links, ratios, returns on/off)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.team_settings import ImportSummary, TeamSettingsRow
+
+
+def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("teams", help="team settings")
+    tsub = p.add_subparsers(dest="teams_command", required=True)
+    imp = tsub.add_parser(
+        "import", help="briefing, review, BWV and returns times and more, from a CSV"
+    )
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=_teams_import)
+
+
+def _teams_import(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: bot.cli imports this module to register the command.
+    from bot.cli import _in_transaction, _read_csv
+    from storage import audit, team_settings
+
+    text = _read_csv(args.file)
+
+    async def apply(session: AsyncSession) -> ImportSummary:
+        summary = await team_settings.apply(session, rows)
+        await audit.record(
+            session, "teams.import", actor="cli", file=str(args.file), updated=summary.updated
+        )
+        return summary
+
+    try:
+        rows: list[TeamSettingsRow] = team_settings.parse(text)
+        summary: ImportSummary = asyncio.run(_in_transaction(apply))
+    except team_settings.TeamSettingsError as error:
+        for line in error.errors:
+            print(f"{args.file}: {line}", file=sys.stderr)
+        print(f"{args.file}: nothing imported ({len(error.errors)} problem(s))", file=sys.stderr)
+        return 1
+    print(f"{args.file}: {summary.describe()}")
+    return 0

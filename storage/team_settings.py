@@ -1,0 +1,259 @@
+"""Team settings CSV: validate every row, then apply them to existing teams in one go.
+
+Columns: `team` (required; a team already on the roster) and any of SETTINGS. A blank cell
+means SPEC.md's default; a column left out of the file leaves that setting as it is; a team
+with no row keeps its settings. Nothing is applied when any row is bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.calendar import DAY_NAMES
+from storage.models import Team
+from storage.models.core import DEFAULT_BRIEFING_DAYS
+
+DEFAULTS: dict[str, Any] = {
+    "briefing_time": time(8, 0),
+    "briefing_days": DEFAULT_BRIEFING_DAYS,
+    "briefing_on_bank_holidays": False,
+    "nudge_minutes": 20,
+    "remote_link": None,
+    "briefing_lead": None,
+    "review_time": time(8, 30),
+    "bwv_time": time(15, 30),
+    "returns_time": time(16, 0),
+    "pcso_returns": False,
+    "supervision_ratio": 10,
+}
+SETTINGS = tuple(DEFAULTS)
+COLUMNS = ("team", *SETTINGS)
+MAX_NUDGE_MINUTES = 120
+MAX_RATIO = 100
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_TRUE = {"yes", "y", "true", "on", "1"}
+_FALSE = {"no", "n", "false", "off", "0"}
+
+
+class TeamSettingsError(Exception):
+    """The file is not acceptable; `errors` are line-numbered messages."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class TeamSettingsRow:
+    line: int
+    team: str
+    values: dict[str, Any]  # only the columns the file has
+
+
+@dataclass
+class ImportSummary:
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        text = f"{_teams(self.updated)} updated, {len(self.unchanged)} unchanged"
+        if self.not_in_file:
+            text += f"; settings kept for {_teams(self.not_in_file)} not in the file"
+        return text
+
+
+def _teams(names: list[str]) -> str:
+    return f"{len(names)} team" if len(names) == 1 else f"{len(names)} teams"
+
+
+def parse(text: str) -> list[TeamSettingsRow]:
+    """Validate the whole file; raise `TeamSettingsError` listing every bad line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    _check_header(header)
+    reader.fieldnames = header
+    rows: list[TeamSettingsRow] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for raw in reader:
+        line = reader.line_num
+        if None in raw:
+            errors.append(f"line {line}: more values than columns")
+            continue
+        cells = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(cells.values()):
+            continue
+        row, problems = _row(line, cells)
+        errors.extend(f"line {line}: {p}" for p in problems)
+        if row is None:
+            continue
+        first = seen.setdefault(row.team.lower(), line)
+        if first != line:
+            errors.append(f"line {line}: team {row.team} appears twice (first on line {first})")
+        rows.append(row)
+    if errors:
+        raise TeamSettingsError(errors)
+    if not rows:
+        raise TeamSettingsError(["the file has no teams"])
+    return rows
+
+
+def _check_header(header: list[str]) -> None:
+    problems = []
+    if "team" not in header:
+        problems.append("line 1: missing column: team")
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        problems.append(
+            f"line 1: unknown column(s): {', '.join(unknown)} (known: {', '.join(COLUMNS)})"
+        )
+    if problems:
+        raise TeamSettingsError(problems)
+
+
+def _row(line: int, cells: dict[str, str]) -> tuple[TeamSettingsRow | None, list[str]]:
+    team = cells.get("team", "")
+    problems = [] if team else ["missing team"]
+    values: dict[str, Any] = {}
+    for name in SETTINGS:
+        if name not in cells:
+            continue
+        if not cells[name]:
+            values[name] = DEFAULTS[name]
+            continue
+        try:
+            values[name] = _PARSERS[name](cells[name])
+        except ValueError as error:
+            problems.append(f"{name}: {error}")
+    if problems:
+        return None, problems
+    return TeamSettingsRow(line=line, team=team, values=values), []
+
+
+def _time(text: str) -> time:
+    match = _TIME.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a time (use 24-hour HH:MM, e.g. 08:00)")
+    return time(int(match[1]), int(match[2]))
+
+
+def _days(text: str) -> str:
+    """'mon,wed' or 'mon-fri' (full names too) → the stored form, e.g. 'mon,tue,wed'."""
+    days: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        start, end = _day(first), _day(last or first)
+        if end < start:
+            raise ValueError(f"{part!r}: a range must run forwards (e.g. mon-fri)")
+        days.update(range(start, end + 1))
+    return ",".join(DAY_NAMES[d] for d in sorted(days))
+
+
+def _day(word: str) -> int:
+    for number, name in enumerate(DAY_NAMES):
+        if word == name or word == _FULL_DAYS[number]:
+            return number
+    raise ValueError(f"{word!r} is not a day (use mon, tue, wed, thu, fri, sat, sun)")
+
+
+def _flag(text: str) -> bool:
+    word = text.lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse_whole(text: str) -> int:
+        if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
+            raise ValueError(f"{text!r} is not a whole number from {low} to {high}")
+        return int(text)
+
+    return parse_whole
+
+
+def _link(text: str) -> str:
+    if not re.fullmatch(r"https://\S+", text) or len(text) > 500:
+        raise ValueError("must be an https:// link of at most 500 characters")
+    return text
+
+
+def _lead(text: str) -> str:
+    if len(text) > 120:
+        raise ValueError("longer than 120 characters")
+    return text
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "briefing_time": _time,
+    "briefing_days": _days,
+    "briefing_on_bank_holidays": _flag,
+    "nudge_minutes": _whole(0, MAX_NUDGE_MINUTES),
+    "remote_link": _link,
+    "briefing_lead": _lead,
+    "review_time": _time,
+    "bwv_time": _time,
+    "returns_time": _time,
+    "pcso_returns": _flag,
+    "supervision_ratio": _whole(1, MAX_RATIO),
+}
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _consistent(settings: dict[str, Any]) -> list[str]:
+    """Answers may change until the review, so the review (and the nudge) follow briefing."""
+    briefing = _minutes(settings["briefing_time"])
+    review = _minutes(settings["review_time"])
+    if review <= briefing:
+        return ["review_time must be after briefing_time"]
+    if settings["nudge_minutes"] and briefing + settings["nudge_minutes"] >= review:
+        return ["the nudge (briefing_time + nudge_minutes) must come before review_time"]
+    return []
+
+
+async def apply(session: AsyncSession, rows: Iterable[TeamSettingsRow]) -> ImportSummary:
+    """Apply validated rows to their teams. The caller commits (or rolls back) the session.
+
+    Every team must already exist (the roster creates teams); if any row names an unknown
+    team or ends up inconsistent, `TeamSettingsError` is raised before anything changes.
+    """
+    rows = list(rows)
+    teams = {t.name.lower(): t for t in (await session.scalars(select(Team))).all()}
+    errors: list[str] = []
+    planned: list[tuple[Team, dict[str, Any]]] = []
+    for row in rows:
+        team = teams.get(row.team.lower())
+        if team is None:
+            errors.append(f"line {row.line}: unknown team {row.team!r} (import the roster first)")
+            continue
+        merged = {name: getattr(team, name) for name in SETTINGS} | row.values
+        errors.extend(f"line {row.line}: {p}" for p in _consistent(merged))
+        planned.append((team, row.values))
+    if errors:
+        raise TeamSettingsError(errors)
+    summary = ImportSummary()
+    for team, values in planned:
+        changed = {k: v for k, v in values.items() if getattr(team, k) != v}
+        for name, value in changed.items():
+            setattr(team, name, value)
+        (summary.updated if changed else summary.unchanged).append(team.name)
+    in_file = {team.id for team, _ in planned}
+    summary.not_in_file = sorted(t.name for t in teams.values() if t.id not in in_file)
+    await session.flush()
+    return summary

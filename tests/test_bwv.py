@@ -1,0 +1,173 @@
+"""BWV category reminders end to end: who is reminded, the answers, need_help to the sergeant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import BwvAnswer, Officer
+from tests.rig.connector import FakeConnector, Sent
+from tests.rig.officer_day import Clock, deliver, freeze_turns, install_all, officers_of, run
+from tests.rig.teams import TeamsUser, card_texts
+
+TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+BWV_TIME = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 15:30 GMT
+CATEGORY = "Vulnerable person concern – no offence disclosed"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return freeze_turns(monkeypatch, TUESDAY)
+
+
+@pytest.fixture
+async def bot_url(clock: Clock, start_bot: Any) -> str:
+    return await start_bot()
+
+
+@pytest.fixture
+async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
+    users = officers_of(sample_roster, teams_user, connector)
+    await install_all(users)
+    connector.clear()
+    return users
+
+
+def reminders(connector: FakeConnector, user: TeamsUser) -> list[Sent]:
+    return [
+        s
+        for s in connector.to(user.conversation_id)
+        if s.method == "POST" and s.card and "Body-worn video" in s.card["body"][0]["text"]
+    ]
+
+
+def button(card: dict[str, Any] | None, title: str) -> dict[str, Any]:
+    assert card is not None
+    return next(a["data"] for a in card["actions"] if a["title"] == title)
+
+
+def seen_on(sent: Sent) -> str:
+    assert sent.card is not None
+    return "\n".join(card_texts(sent.card))
+
+
+async def bwv_answers(sessions, collar: str) -> list[str]:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(BwvAnswer.bwv_status)
+                    .join(Officer, Officer.id == BwvAnswer.officer_id)
+                    .where(Officer.collar_number == collar)
+                    .order_by(BwvAnswer.id)
+                )
+            ).all()
+        )
+
+
+async def test_reminder_only_to_members_on_duty(people, connector, sessions, settings, clock):
+    await people["P301"].say("in person")
+    await people["P302"].say("remote")
+    await people["P303"].say("sick")
+    await people["TL201"].say("rest day")
+    await people["P311"].say("annual leave")
+    await people["P312"].say("away today training")
+    connector.clear()
+    early = await run(sessions, settings, "bwv-reminders", BWV_TIME - timedelta(minutes=1))
+    assert (early.run.occurrences, connector.messages()) == (0, [])
+    await run(sessions, settings, "bwv-reminders", BWV_TIME)
+    reminded = {c for c, u in people.items() if reminders(connector, u)}
+    assert reminded == {"P301", "P302", "P304", "TL202"}
+    seen = seen_on(reminders(connector, people["P304"])[0])
+    assert CATEGORY in seen
+    assert "engaged with a vulnerable person and no offence was disclosed" in seen
+    await run(sessions, settings, "bwv-reminders", BWV_TIME + timedelta(hours=1))
+    assert len(connector.messages()) == len(reminded)
+
+
+async def test_no_reminder_on_a_bank_holiday(people, connector, sessions, settings):
+    result = await run(
+        sessions, settings, "bwv-reminders", datetime(2026, 12, 28, 15, 30, tzinfo=UTC)
+    )
+    assert (result.run.occurrences, connector.messages()) == (0, [])
+
+
+async def test_each_answer_style_recorded_and_the_card_updated(
+    people, connector, sessions, settings, clock
+):
+    await run(sessions, settings, "bwv-reminders", BWV_TIME)
+    reminder = reminders(connector, people["P301"])[0]
+    clock.now = BWV_TIME + timedelta(minutes=12)
+    result = await people["P301"].submit(
+        button(reminder.card, "Categorised"), reply_to=reminder.activity_id
+    )
+    [update] = result.replies
+    assert (update.method, update.activity_id) == ("PUT", reminder.activity_id)
+    seen = seen_on(update)
+    assert "Your answer: Categorised" in seen and "Recorded at: 15:42" in seen
+    result = await people["P301"].execute(
+        "bwv.confirm", {"day": "2026-12-01", "bwv_status": "no_footage"}
+    )
+    assert "Your answer: No footage today" in result.all_text()
+    await people["P301"].say("categorised")
+    assert await bwv_answers(sessions, "P301") == ["categorised", "no_footage", "categorised"]
+
+
+async def test_need_help_shows_guidance_and_tells_each_sergeant(
+    people, sample_roster, teams_user, connector, sessions, settings, clock
+):
+    sergeants = officers_of(
+        [r for r in sample_roster if r.collar_number in ("S101", "S102")], teams_user, connector
+    )
+    await install_all(sergeants)
+    connector.clear()
+    clock.now = BWV_TIME
+    result = await people["P311"].execute(
+        "bwv.confirm", {"day": "2026-12-01", "bwv_status": "need_help"}
+    )
+    seen = result.all_text()
+    assert CATEGORY in seen
+    assert "Your sergeant (Chris Walker, Pat Lewis) has been told" in seen
+    await deliver(sessions, settings)
+    for collar in ("S101", "S102"):
+        [told] = connector.to(sergeants[collar].conversation_id)
+        assert told.text.startswith("BWV help requested: Taylor Brooks (P311), Maidstone PSTF")
+    assert await bwv_answers(sessions, "P311") == ["need_help"]
+    await people["P301"].say("need help")
+    await deliver(sessions, settings)
+    assert len(connector.to(sergeants["S101"].conversation_id)) == 2
+    assert len(connector.to(sergeants["S102"].conversation_id)) == 1
+
+
+async def test_bwv_guidance_at_any_time_for_anyone(sample_roster, teams_user, connector):
+    sergeant = officers_of(sample_roster, teams_user, connector)["S102"]
+    seen = (await sergeant.say("bwv")).all_text()
+    assert CATEGORY in seen
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"bwv_status": "maybe"}, "'maybe' is not a BWV answer"),
+        ({"bwv_status": ""}, "is not a BWV answer"),
+        ({"bwv_status": "categorised", "day": "2026-12-02"}, "has not started yet"),
+    ],
+)
+async def test_bad_bwv_answers_refused_and_nothing_saved(people, sessions, clock, data, message):
+    clock.now = BWV_TIME
+    result = await people["P302"].execute("bwv.confirm", {"day": "2026-12-01"} | data)
+    assert message in result.all_text()
+    assert await bwv_answers(sessions, "P302") == []
+
+
+async def test_yesterdays_reminder_taken_until_the_next_review(people, sessions, clock):
+    answer = {"day": "2026-12-01", "bwv_status": "categorised"}
+    clock.now = datetime(2026, 12, 2, 8, 29, tzinfo=UTC)
+    await people["P302"].execute("bwv.confirm", answer)
+    clock.now = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
+    result = await people["P302"].execute("bwv.confirm", answer)
+    assert "already gone to your sergeant's review" in result.all_text()
+    assert await bwv_answers(sessions, "P302") == ["categorised"]
