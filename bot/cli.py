@@ -12,6 +12,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.cli_export import add_export
+from bot.cli_jobs import add_jobs
+from bot.cli_teams import add_teams
 from bot.settings import Settings
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -237,6 +240,9 @@ REGISTRARS: tuple[Registrar, ...] = (
     _add_roster,
     _add_manifest,
     _add_chat,
+    add_teams,
+    add_export,
+    add_jobs,
 )
 
 
@@ -272,4 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m bot.cli` runs this file as `__main__`: run the module `bot.cli` itself, so that
+    # the CommandError the command modules import from it is the one `main` catches.
+    from bot.cli import main as cli_main
+
+    sys.exit(cli_main())

@@ -26,12 +26,23 @@ from storage.models.officer_day import (
     BwvAnswer,
     PcsoReturn,
 )
+from storage.models.supervision import (
+    OUTCOMES,
+    OneToOne,
+    ReviewRead,
+    Task,
+    TaskAssignee,
+    Tasking,
+    TaskOutcome,
+    TeamReturn,
+)
 
 __all__ = [
     "ABSENCE_REASONS",
     "ATTENDANCE_ANSWERS",
     "BWV_STATUSES",
     "COUNT_FIELDS",
+    "OUTCOMES",
     "PRESENT",
     "ROLES",
     "AttendanceAnswer",
@@ -43,12 +54,19 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "Officer",
+    "OneToOne",
     "PcsoReturn",
     "ProcessedActivity",
+    "ReviewRead",
     "Role",
     "StateItem",
     "Supervision",
+    "Task",
+    "TaskAssignee",
+    "TaskOutcome",
+    "Tasking",
     "Team",
+    "TeamReturn",
     "UTCDateTime",
     "utcnow",
 ]
