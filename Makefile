@@ -23,13 +23,14 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot dialogs storage
 
 test: $(STAMP) lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/review.py
-	$(BIN)/python bench/fanout.py
+	$(BIN)/python -m bench.review
+	$(BIN)/python -m bench.fanout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -92,7 +92,8 @@ class Button:
         if isinstance(data, str):
             return data, dict(values) or None
         data = dict(data) if isinstance(data, dict) else {}
-        teams = data.get("msteams") if isinstance(data.get("msteams"), dict) else {}
+        found = data.get("msteams")
+        teams: dict[str, Any] = found if isinstance(found, dict) else {}
         if teams.get("type") == "imBack":
             return str(teams.get("value") or ""), None
         if teams.get("type") == "messageBack":
