@@ -260,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are noise here
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

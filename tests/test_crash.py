@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 OFFICERS = 150
 CRASHES = 5
+LEASE_SECONDS = 3
 
 
 async def start_fan_out(database_url: str, instance: str = "") -> asyncio.subprocess.Process:
@@ -34,8 +35,10 @@ async def start_fan_out(database_url: str, instance: str = "") -> asyncio.subpro
         **os.environ,
         "DATABASE_URL": database_url,
         "PCSO_INSTANCE_NAME": instance,
-        "PCSO_DELIVERY_LEASE_SECONDS": "1",
-        "PCSO_DELIVERY_TIMEOUT_SECONDS": "0.5",
+        "PCSO_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
+        # Long enough that no send times out on a busy machine: a timed-out send is retried
+        # and would be a repeat the crash did not cause.
+        "PCSO_DELIVERY_TIMEOUT_SECONDS": "2",
         "PCSO_DELIVERY_BACKOFF_SECONDS": "0.05",
         "PCSO_DELIVERY_BACKOFF_MAX_SECONDS": "0.2",
     }
@@ -91,7 +94,9 @@ async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
         await crash(process)
         repeatable |= await in_flight(sessions, connector)
 
-    await asyncio.sleep(1.1)  # the last crash's claims are free once their 1 s lease expires
+    await asyncio.sleep(
+        LEASE_SECONDS + 0.1
+    )  # the last crash's claims are free once their lease expires
     last = await start_fan_out(database_url)
     out, err = await last.communicate()
     assert last.returncode == 0, err.decode()
@@ -106,8 +111,10 @@ async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
         len(repeatable),
         out.decode().strip(),
     )
+    # Sends run concurrently, so a crash can catch several in flight; each of those (and only
+    # those) may arrive twice. The "at most one per crash" holds only for serial sends.
     assert repeated <= repeatable
-    assert duplicates <= CRASHES
+    assert duplicates <= len(repeatable)
     async with sessions() as session:
         statuses = Counter((await session.scalars(select(Delivery.status))).all())
     assert statuses == {DeliveryStatus.SENT.value: OFFICERS}
@@ -118,7 +125,9 @@ async def test_two_processes_on_one_postgresql_database_send_each_prompt_once(
 ):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite is the store for one instance; PostgreSQL for several")
-    conversations = await seed(sessions, 120, connector.url)
+    # Enough for several seconds of sending, so the second process is up before the first
+    # could finish alone, even on a busy machine.
+    conversations = await seed(sessions, 300, connector.url)
     connector.tenant_limit = 50  # each process paces itself: together they are throttled
     connector.retry_after = "0.2"
 
@@ -134,4 +143,4 @@ async def test_two_processes_on_one_postgresql_database_send_each_prompt_once(
             claimed.split("/")[0] for claimed in await session.scalars(select(Delivery.claimed_by))
         )
     assert set(claimers) == {"instance-0", "instance-1"}, claimers
-    assert sum(claimers.values()) == 120
+    assert sum(claimers.values()) == 300

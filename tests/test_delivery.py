@@ -105,14 +105,18 @@ async def test_retry_after_is_honoured_for_the_whole_tenant(
     sessions, fast, connector: FakeConnector
 ):
     await seed(sessions, 3, connector.url)
-    connector.fail(conversation_id(0), 429, times=1, **{"Retry-After": "0.3"})
+    connector.fail(conversation_id(0), 429, times=1, **{"Retry-After": "1"})
     slow = fast.model_copy(update={"tenant_rate": 10.0})  # 0.1 s apart
 
     await fan_out(sessions, slow, AT)
 
     throttled_at = connector.throttled()[0].at
-    later = [r.at for r in connector.requests if r.status == 200 and r.at > throttled_at]
-    assert later and min(later) - throttled_at >= 0.3
+    # Requests already on their way when the 429 came back may still land just after it;
+    # nothing else may arrive until Retry-After has passed.
+    in_flight_slack = 0.25
+    landed = [r.at - throttled_at for r in connector.requests if r.at > throttled_at]
+    assert landed and max(landed) >= 1.0
+    assert not [t for t in landed if in_flight_slack < t < 1.0], landed
     assert sum(connector.delivered.values()) == 3
 
 
@@ -247,8 +251,10 @@ async def test_sends_are_concurrent_and_keep_to_the_tenant_rate(
 ):
     await seed(sessions, 30, connector.url)
     connector.tenant_limit = 20
-    connector.latency = 0.15  # three sends in flight at 20 a second
-    paced = fast.model_copy(update={"tenant_rate": 20.0})
+    connector.latency = 0.15  # several sends in flight at 16 a second
+    # Paced a fifth under the connector's limit: arrival times jitter on a busy machine,
+    # and what is under test is the pacing, not a race at the exact limit.
+    paced = fast.model_copy(update={"tenant_rate": 16.0})
 
     result = await fan_out(sessions, paced, AT)
 
@@ -272,7 +278,7 @@ async def test_sends_keep_to_the_conversation_rate(sessions, fast, connector: Fa
                 payload=prompt(f"notice {number}").to_dict(),
             )
     connector.conversation_limit = 7
-    paced = fast.model_copy(update={"conversation_rate": 7.0})
+    paced = fast.model_copy(update={"conversation_rate": 5.5})  # a margin under the limit
 
     result = await standalone_outbox(sessions, paced).drain()
 
@@ -345,7 +351,7 @@ async def test_two_instances_on_one_database_each_send_different_rows(
 ):
     conversations = await seed(sessions, 80, connector.url)
     await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
-    connector.latency = 0.01
+    connector.latency = 0.3  # the first claim is still sending when the second instance starts
     engines = [create_engine(database_url) for _ in range(2)]
     try:
         boxes = [
