@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import delete, exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedActivity, utcnow
@@ -16,28 +13,11 @@ async def claim(session: AsyncSession, channel: str, activity_id: str) -> bool:
 
     Returns False when it was processed before. The row commits with the turn's own writes,
     so a turn that fails leaves no marker and a redelivery is processed afresh; a
-    concurrent redelivery waits on the unique key and then sees the committed marker.
+    concurrent redelivery waits on the unique key and then finds the committed marker.
     """
-    if await session.scalar(
-        select(
-            exists().where(
-                ProcessedActivity.channel == channel, ProcessedActivity.activity_id == activity_id
-            )
-        )
-    ):
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(
-                ProcessedActivity(channel=channel, activity_id=activity_id, received_at=utcnow())
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
-async def forget_before(session: AsyncSession, cutoff: datetime) -> int:
-    result = await session.execute(
-        delete(ProcessedActivity).where(ProcessedActivity.received_at < cutoff)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    values = {"channel": channel, "activity_id": activity_id, "received_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(ProcessedActivity).values(**values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]

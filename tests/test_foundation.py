@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+import dialogs.help
 from storage.models import ConversationRef, Officer, ProcessedActivity
 from tests.rig.connector import FakeConnector
 from tests.rig.teams import TeamsUser
@@ -132,3 +133,29 @@ async def test_invoke_is_answered_in_the_http_response(sample_roster, teams_user
     assert result.status == 200
     assert result.body["statusCode"] == 200
     assert "no longer in use" in result.body["value"]
+
+
+async def test_a_failed_turn_leaves_no_marker_and_its_redelivery_is_processed(
+    sample_roster, teams_user, start_bot, monkeypatch, sessions
+):
+    calls = {"n": 0}
+    real_whoami = dialogs.help.whoami
+
+    async def fails_once(turn):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("connection reset in the middle of the turn")
+        return await real_whoami(turn)
+
+    monkeypatch.setattr(dialogs.help, "whoami", fails_once)
+    url = await start_bot()
+    pcso: TeamsUser = teams_user(row(sample_roster, "P301"), bot_url=url)
+    activity = pcso.activity(text="whoami")
+    first = await pcso.post(activity)
+    assert "something went wrong" in first.all_text()
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ProcessedActivity)) == 0
+    again = await pcso.post(activity)  # Teams redelivers: this time it works
+    assert "Alex Carter" in again.all_text()
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ProcessedActivity)) == 1
