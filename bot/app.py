@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,6 +24,7 @@ from bot.delivery import DeliveryWorker, Outbox
 from bot.scheduler import Scheduler
 from bot.sender import TeamsSender
 from bot.settings import Settings
+from bot.slack import SLACK_NOT_CONFIGURED, SLACK_OFF, SlackTransport, configured, web_client
 from bot.teams import TeamsTransport, on_turn_error, tenant_of
 from bot.turns import TurnRunner
 from dialogs import build_router
@@ -40,6 +42,8 @@ RUNNER = web.AppKey("runner", TurnRunner)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", Outbox)
 DELIVERY = web.AppKey("delivery", DeliveryWorker)
+SLACK_CLIENT = web.AppKey("slack_client", AsyncWebClient)
+SLACK = web.AppKey("slack", SlackTransport)
 
 UNAUTHENTICATED_WARNING = (
     "NO MicrosoftAppId IS SET: the bot accepts UNAUTHENTICATED activities and must only "
@@ -54,7 +58,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_bot_framework)
     app.cleanup_ctx.append(_delivery)
     app.cleanup_ctx.append(_scheduler)
+    app.cleanup_ctx.append(_slack)
     app.router.add_post("/api/messages", messages)
+    app.router.add_post("/api/slack", slack_events)
     app.router.add_get("/healthz", healthz)
     return app
 
@@ -108,6 +114,20 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     await scheduler.stop()
 
 
+async def _slack(app: web.Application) -> AsyncIterator[None]:
+    """Last in, so at shutdown Slack turns in flight finish before anything else stops."""
+    settings = app[SETTINGS]
+    if not configured(settings):
+        log.info(SLACK_OFF)
+        yield
+        return
+    async with web_client(settings) as client:
+        app[SLACK_CLIENT] = client
+        app[SLACK] = SlackTransport(runner=app[RUNNER], client=client, settings=settings)
+        yield
+        await app[SLACK].close()
+
+
 async def messages(request: web.Request) -> web.Response:
     """Bot Framework activities from Teams. Client faults get 4xx, never a 500."""
     if (
@@ -148,6 +168,14 @@ async def messages(request: web.Request) -> web.Response:
     if response is not None:
         return web.json_response(response.body, status=response.status)
     return web.Response(status=200)
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    """Slack's Events API and interactivity (bot/slack.py)."""
+    transport = request.app.get(SLACK)
+    if transport is None:
+        return _problem(503, SLACK_NOT_CONFIGURED)
+    return await transport.handle(request)
 
 
 def _check_activity(body: object) -> str | None:

@@ -56,3 +56,28 @@ async def teams_officer(
         officer.teams_user_id = teams_user_id
     log.info("matched Teams user to %s by email", officer.collar_number)
     return officer
+
+
+async def slack_officer(
+    session: AsyncSession, *, slack_user_id: str, lookup_email: EmailLookup
+) -> Officer | None:
+    """By Slack user id, else the email on the user's Slack profile; the id is then stored."""
+    officer = await officers.by_slack_user_id(session, slack_user_id)
+    if officer is not None:
+        return officer
+    email = await lookup_email()
+    if not email:
+        return None
+    officer = await officers.by_email(session, email)
+    if officer is None:
+        return None
+    if officer.slack_user_id:
+        log.warning(
+            "Slack user %s claims the email of %s, who has another Slack id; refused",
+            slack_user_id,
+            officer.collar_number,
+        )
+        return None
+    officer.slack_user_id = slack_user_id
+    log.info("matched Slack user to %s by email", officer.collar_number)
+    return officer

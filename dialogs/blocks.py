@@ -1,0 +1,309 @@
+"""Render a neutral `Card` or `Reply` as Slack Block Kit, and read Slack's answers back.
+
+Each field becomes an `input` block whose `block_id` and element `action_id` are the field's
+id, so the `state.values` Slack sends with a button press map back to the store's field
+names. A button's `value` is the JSON of its action data (with `verb`); pressing it gives
+that data with the inputs merged in, as an Adaptive Card's Action.Submit does in Teams.
+Every message also carries a plain-text `text` for notifications and screen readers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from dialogs.core import Action, Card, Field, Reply, Section
+
+# Block Kit's limits (https://docs.slack.dev/reference/block-kit).
+BLOCKS_MAX = 50
+HEADER_MAX = 150
+SECTION_TEXT_MAX = 3000
+SECTION_FIELD_MAX = 2000
+FIELDS_PER_SECTION = 10
+LABEL_MAX = 2000
+HINT_MAX = 2000
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+OPTIONS_MAX = 100
+PLACEHOLDER_MAX = 150
+INPUT_LENGTH_MAX = 3000
+ELEMENTS_PER_ACTIONS = 25
+FALLBACK_MAX = 3000
+
+TOGGLE_ON = "true"
+TOGGLE_OFF = "false"
+BUTTON_STYLES = {"positive": "primary", "destructive": "danger"}
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """`text` and `blocks` for chat.postMessage / chat.update."""
+    if reply.card is None:
+        return {"text": escape(reply.text or "")}
+    blocks = to_blocks(reply.card)
+    if reply.text:
+        blocks.insert(0, _mrkdwn_section(escape(reply.text)))
+    _check_count(blocks, reply.card)
+    fallback = "\n".join(t for t in (reply.text, fallback_text(reply.card)) if t)
+    return {"text": escape(_clip(fallback, FALLBACK_MAX)), "blocks": blocks}
+
+
+def to_blocks(card: Card) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(card.title, HEADER_MAX)},
+    ]
+    for section in card.sections:
+        blocks.extend(_section(section))
+    blocks.extend(_input(field) for field in card.fields)
+    blocks.extend(_actions(card))
+    _check_count(blocks, card)
+    return blocks
+
+
+def _check_count(blocks: list[dict[str, Any]], card: Card) -> None:
+    if len(blocks) > BLOCKS_MAX:
+        raise ValueError(
+            f"card {card.title!r} needs {len(blocks)} blocks; Slack allows {BLOCKS_MAX}"
+        )
+
+
+def fallback_text(card: Card) -> str:
+    """The card as plain lines: title, headings, lines and facts."""
+    lines = [card.title]
+    for section in card.sections:
+        if section.heading:
+            lines.append(section.heading)
+        lines.extend(section.lines)
+        lines.extend(f"{name}: {value}" for name, value in section.facts)
+    return "\n".join(lines)
+
+
+def escape(text: str) -> str:
+    """The three characters Slack's mrkdwn reserves for links and mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# --- reading a button press back -----------------------------------------------------------
+
+
+def button_data(value: str) -> dict[str, Any] | None:
+    """A button's action data, or None if the value is not one of ours."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("verb"), str) else None
+
+
+def input_values(state_values: Mapping[str, Any]) -> dict[str, str]:
+    """`state.values` of a message as {field id: value}; empty inputs are left out."""
+    values: dict[str, str] = {}
+    for block in state_values.values():
+        if not isinstance(block, Mapping):
+            continue
+        for field_id, element in block.items():
+            value = _element_value(element) if isinstance(element, Mapping) else None
+            if value is not None:
+                values[str(field_id)] = value
+    return values
+
+
+def _element_value(element: Mapping[str, Any]) -> str | None:
+    kind = element.get("type")
+    if kind == "static_select":
+        option = element.get("selected_option")
+        return str(option["value"]) if isinstance(option, Mapping) else None
+    if kind == "checkboxes":
+        chosen = element.get("selected_options") or []
+        on = any(isinstance(o, Mapping) and o.get("value") == TOGGLE_ON for o in chosen)
+        return TOGGLE_ON if on else TOGGLE_OFF
+    if kind == "datepicker":
+        return element.get("selected_date") or None
+    value = element.get("value")
+    return str(value) if value else None
+
+
+# --- sections ----------------------------------------------------------------------------
+
+
+def _section(section: Section) -> list[dict[str, Any]]:
+    parts = [f"*{escape(section.heading)}*"] if section.heading else []
+    parts.extend(escape(line) for line in section.lines)
+    blocks = [_mrkdwn_section(chunk) for chunk in _chunks("\n".join(parts), SECTION_TEXT_MAX)]
+    facts = [
+        {"type": "mrkdwn", "text": _clip(f"*{escape(k)}*\n{escape(v)}", SECTION_FIELD_MAX)}
+        for k, v in section.facts
+    ]
+    for start in range(0, len(facts), FIELDS_PER_SECTION):
+        blocks.append({"type": "section", "fields": facts[start : start + FIELDS_PER_SECTION]})
+    return blocks
+
+
+def _mrkdwn_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_TEXT_MAX)}}
+
+
+def _chunks(text: str, size: int) -> Iterator[str]:
+    """Text split at line breaks into pieces of at most `size` characters."""
+    piece = ""
+    for line in text.splitlines():
+        if piece and len(piece) + 1 + len(line) > size:
+            yield piece
+            piece = ""
+        piece = f"{piece}\n{line}" if piece else _clip(line, size)
+    if piece.strip():
+        yield piece
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+def _input(field: Field) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": field.id,
+        "label": _plain(field.label, LABEL_MAX),
+        "element": _element(field),
+        "optional": not field.required,
+    }
+    hint = _hint(field)
+    if hint:
+        block["hint"] = _plain(hint, HINT_MAX)
+    return block
+
+
+def _element(field: Field) -> dict[str, Any]:
+    if field.kind == "choice":
+        return _select(field)
+    if field.kind == "toggle":
+        return _checkbox(field)
+    if field.kind == "date":
+        return _datepicker(field)
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": field.id,
+        "multiline": field.multiline,
+    }
+    if field.max_length:
+        element["max_length"] = min(field.max_length, INPUT_LENGTH_MAX)
+    if field.value:
+        element["initial_value"] = field.value
+    if field.placeholder:
+        element["placeholder"] = _plain(field.placeholder, PLACEHOLDER_MAX)
+    return element
+
+
+def _select(field: Field) -> dict[str, Any]:
+    options = [_option(value, title) for value, title in field.choices[:OPTIONS_MAX]]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": field.id,
+        "placeholder": _plain(field.placeholder or "Choose", PLACEHOLDER_MAX),
+        "options": options,
+    }
+    chosen = [o for o in options if o["value"] == field.value]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def _checkbox(field: Field) -> dict[str, Any]:
+    option = _option(TOGGLE_ON, field.label)
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": field.id, "options": [option]}
+    if field.value == TOGGLE_ON:
+        element["initial_options"] = [option]
+    return element
+
+
+def _datepicker(field: Field) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "datepicker",
+        "action_id": field.id,
+        "placeholder": _plain(field.placeholder or "Choose a date", PLACEHOLDER_MAX),
+    }
+    if field.value and _is_date(field.value):
+        element["initial_date"] = field.value
+    return element
+
+
+def _option(value: str, title: str) -> dict[str, Any]:
+    if len(value) > OPTION_VALUE_MAX:
+        raise ValueError(f"choice value {value[:20]!r}… is longer than Slack allows")
+    return {"text": _plain(title, OPTION_TEXT_MAX), "value": value}
+
+
+def _hint(field: Field) -> str:
+    """Adaptive Cards enforce a number's range; Slack has only text, so say the range."""
+    if field.kind != "number":
+        return ""
+    if field.minimum is not None and field.maximum is not None:
+        return f"A whole number from {field.minimum} to {field.maximum}."
+    return "A whole number."
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --- buttons -----------------------------------------------------------------------------
+
+
+def _actions(card: Card) -> list[dict[str, Any]]:
+    elements = [_button(n, action) for n, action in enumerate(card.actions)]
+    elements.extend(
+        {
+            "type": "button",
+            "action_id": f"link-{n}",
+            "text": _plain(title, BUTTON_TEXT_MAX),
+            "url": url,
+        }
+        for n, (title, url) in enumerate(card.links)
+    )
+    return [
+        {
+            "type": "actions",
+            "block_id": f"actions-{start // ELEMENTS_PER_ACTIONS}",
+            "elements": elements[start : start + ELEMENTS_PER_ACTIONS],
+        }
+        for start in range(0, len(elements), ELEMENTS_PER_ACTIONS)
+    ]
+
+
+def _button(n: int, action: Action) -> dict[str, Any]:
+    value = json.dumps(dict(action.data), separators=(",", ":"), ensure_ascii=False)
+    if len(value) > BUTTON_VALUE_MAX:
+        raise ValueError(
+            f"button {action.title!r} carries {len(value)} characters of data; "
+            f"Slack allows {BUTTON_VALUE_MAX}"
+        )
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": f"action-{n}",
+        "text": _plain(action.title, BUTTON_TEXT_MAX),
+        "value": value,
+    }
+    if action.style in BUTTON_STYLES:
+        button["style"] = BUTTON_STYLES[action.style]
+    return button
+
+
+# --- text objects ------------------------------------------------------------------------
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _clip(text, limit) or " ", "emoji": True}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
