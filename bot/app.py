@@ -24,7 +24,15 @@ from bot.delivery import DeliveryWorker, Outbox
 from bot.scheduler import Scheduler
 from bot.sender import TeamsSender
 from bot.settings import Settings
-from bot.slack import SLACK_NOT_CONFIGURED, SLACK_OFF, SlackTransport, configured, web_client
+from bot.slack import CHANNEL as SLACK_CHANNEL
+from bot.slack import (
+    SLACK_NOT_CONFIGURED,
+    SLACK_OFF,
+    SlackSender,
+    SlackTransport,
+    configured,
+    web_client,
+)
 from bot.teams import TeamsTransport, on_turn_error, tenant_of
 from bot.turns import TurnRunner
 from dialogs import build_router
@@ -56,6 +64,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot_framework)
+    app.cleanup_ctx.append(_slack_client)
     app.cleanup_ctx.append(_delivery)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_slack)
@@ -91,9 +100,24 @@ async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _slack_client(app: web.Application) -> AsyncIterator[None]:
+    """The Slack Web API client, when Slack is configured: the outbox and the transport share it."""
+    settings = app[SETTINGS]
+    if not configured(settings):
+        log.info(SLACK_OFF)
+        yield
+        return
+    async with web_client(settings) as client:
+        app[SLACK_CLIENT] = client
+        yield
+
+
 async def _delivery(app: web.Application) -> AsyncIterator[None]:
     sender = TeamsSender(adapter=app[ADAPTER], settings=app[SETTINGS])
-    app[OUTBOX] = Outbox(sessions=app[SESSIONS], sender=sender, settings=app[SETTINGS])
+    others = {SLACK_CHANNEL: SlackSender(client=app[SLACK_CLIENT])} if SLACK_CLIENT in app else {}
+    app[OUTBOX] = Outbox(
+        sessions=app[SESSIONS], sender=sender, senders=others, settings=app[SETTINGS]
+    )
     app[DELIVERY] = DeliveryWorker(app[OUTBOX])
     app[DELIVERY].start()
     yield
@@ -116,16 +140,14 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:
     """Last in, so at shutdown Slack turns in flight finish before anything else stops."""
-    settings = app[SETTINGS]
-    if not configured(settings):
-        log.info(SLACK_OFF)
+    if SLACK_CLIENT not in app:
         yield
         return
-    async with web_client(settings) as client:
-        app[SLACK_CLIENT] = client
-        app[SLACK] = SlackTransport(runner=app[RUNNER], client=client, settings=settings)
-        yield
-        await app[SLACK].close()
+    app[SLACK] = SlackTransport(
+        runner=app[RUNNER], client=app[SLACK_CLIENT], settings=app[SETTINGS]
+    )
+    yield
+    await app[SLACK].close()
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -29,7 +29,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -42,6 +42,7 @@ from sqlalchemy.sql.selectable import CTE
 from bot.limits import SendLimits, backoff
 from bot.sender import ChannelSender, DeliveryError, Opened
 from bot.settings import Settings
+from bot.slack import CHANNEL as SLACK
 from bot.teams import CHANNEL
 from dialogs.core import Reply
 from storage import references
@@ -61,6 +62,7 @@ def instance_name(settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class Target:
+    channel: str
     conversation_id: str
     tenant_id: str
     reference: dict[str, Any]
@@ -104,11 +106,14 @@ class Outbox:
         *,
         sessions: async_sessionmaker[AsyncSession],
         sender: ChannelSender,
+        senders: Mapping[str, ChannelSender] | None = None,
         settings: Settings,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._sessions = sessions
-        self._sender = sender
+        # Teams first; other channels (Slack) by name. An officer is reached on the channel
+        # of their most recent conversation with the bot.
+        self._senders: dict[str, ChannelSender] = {CHANNEL: sender, **(senders or {})}
         self._settings = settings
         self._instance = instance_name(settings)
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -230,7 +235,7 @@ class Outbox:
             )
             claims = [Claim(r.id, r.key, token, r.officer_id, r.payload, r.attempts) for r in rows]
             if claims:
-                await _find_targets(session, claims)
+                await _find_targets(session, claims, self._senders)
         return sorted(claims, key=lambda claim: claim.id)
 
     async def _deliver(self, claim: Claim) -> Result:
@@ -267,7 +272,9 @@ class Outbox:
                 return Result.DROPPED
             attempts += 1
             try:
-                activity_id = await self._timed(self._sender.send(target.reference, reply))
+                activity_id = await self._timed(
+                    self._senders[target.channel].send(target.reference, reply)
+                )
             except DeliveryError as error:
                 self._sending.discard(claim.id)
                 if error.status in GONE_STATUSES:
@@ -317,7 +324,7 @@ class Outbox:
         """403/404: the app was removed or the conversation is gone. One attempt to open a new
         1:1 conversation and send there; otherwise the officer is unreachable."""
         if not claim.user_id:
-            return await self._fail(claim, f"{gone}; no Teams user id known", unreachable=True)
+            return await self._fail(claim, f"{gone}; no user id known", unreachable=True)
         opening = f"open:{claim.user_id}"
         await self._limits.acquire(target.tenant_id, opening)
         await self._limits.acquire(target.tenant_id, opening)
@@ -325,7 +332,7 @@ class Outbox:
             return Result.DROPPED
         try:
             opened = await self._timed(
-                self._sender.open_conversation(
+                self._senders[target.channel].open_conversation(
                     target.reference,
                     user_id=claim.user_id,
                     tenant_id=target.tenant_id or None,
@@ -383,7 +390,7 @@ class Outbox:
                 .where(Delivery.id == claim.id)
                 .values(
                     status=DeliveryStatus.SENT.value,
-                    channel=CHANNEL,
+                    channel=claim.target.channel if claim.target else CHANNEL,
                     conversation_id=conversation_id,
                     sent_activity_id=activity_id,
                     sent_at=now,
@@ -406,7 +413,11 @@ class Outbox:
             await session.execute(
                 update(Delivery)
                 .where(Delivery.id == claim.id, Delivery.claimed_by == claim.token)
-                .values(status=DeliveryStatus.FAILED.value, channel=CHANNEL, error=reason[:500])
+                .values(
+                    status=DeliveryStatus.FAILED.value,
+                    channel=claim.target.channel if claim.target else None,
+                    error=reason[:500],
+                )
             )
             officer = await session.get(Officer, claim.officer_id) if unreachable else None
             if officer is not None:
@@ -432,29 +443,55 @@ def _due_rows(claimable: ColumnElement[bool], limit: int, dialect: str) -> CTE:
     return due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
 
 
-async def _find_targets(session: AsyncSession, claims: list[Claim]) -> None:
-    """Each claim's conversation reference and the officer's Teams user id."""
+async def _find_targets(
+    session: AsyncSession, claims: list[Claim], senders: Mapping[str, ChannelSender]
+) -> None:
+    """Each claim's target: the officer's most recent conversation on a channel we can send
+    on; else, with Slack on, a DM opened with their Slack id from the roster."""
     officer_ids = {claim.officer_id for claim in claims}
-    refs = {
-        ref.officer_id: ref
-        for ref in await session.scalars(
-            select(ConversationRef).where(
-                ConversationRef.officer_id.in_(officer_ids), ConversationRef.channel == CHANNEL
+    refs: dict[int, ConversationRef] = {}
+    for ref in await session.scalars(
+        select(ConversationRef)
+        .where(
+            ConversationRef.officer_id.in_(officer_ids),
+            ConversationRef.channel.in_(list(senders)),
+        )
+        .order_by(ConversationRef.updated_at)
+    ):
+        refs[ref.officer_id] = ref  # the latest wins
+    users = {
+        row.id: row
+        for row in await session.execute(
+            select(Officer.id, Officer.teams_user_id, Officer.slack_user_id).where(
+                Officer.id.in_(officer_ids)
             )
         )
     }
-    users = {
-        row.id: row.teams_user_id
-        for row in await session.execute(
-            select(Officer.id, Officer.teams_user_id).where(Officer.id.in_(officer_ids))
-        )
-    }
     for claim in claims:
-        ref = refs.get(claim.officer_id)
-        if ref is None:
-            continue
-        claim.target = Target(ref.conversation_id, ref.tenant_id or "", ref.reference)
-        claim.user_id = users.get(claim.officer_id) or (ref.reference.get("user") or {}).get("id")
+        latest = refs.get(claim.officer_id)
+        user = users.get(claim.officer_id)
+        if latest is not None:
+            claim.target = Target(
+                latest.channel, latest.conversation_id, latest.tenant_id or "", latest.reference
+            )
+            claim.user_id = _user_id(latest.channel, user, latest.reference)
+        elif SLACK in senders and user is not None and user.slack_user_id:
+            uid = user.slack_user_id
+            claim.target = Target(SLACK, f"slack-user:{uid}", SLACK, {"user": uid})
+            claim.user_id = uid
+
+
+def _user_id(channel: str, user: Any, reference: dict[str, Any]) -> str | None:
+    """The officer's id on the channel (to reopen a conversation): the roster's, else the
+    reference's (Teams keeps `{"user": {"id": …}}`, Slack `{"user": "U…"}`)."""
+    if user is not None:
+        known = user.slack_user_id if channel == SLACK else user.teams_user_id
+        if known:
+            return str(known)
+    found = reference.get("user")
+    if isinstance(found, dict):
+        found = found.get("id")
+    return found if isinstance(found, str) and found else None
 
 
 async def _remember_opened(session: AsyncSession, claim: Claim, opened: Opened) -> None:
@@ -462,7 +499,7 @@ async def _remember_opened(session: AsyncSession, claim: Claim, opened: Opened) 
     await references.remember(
         session,
         officer_id=claim.officer_id,
-        channel=CHANNEL,
+        channel=claim.target.channel if claim.target else CHANNEL,
         conversation_id=opened.conversation_id,
         service_url=reference.get("serviceUrl", ""),
         tenant_id=(reference.get("conversation") or {}).get("tenantId"),

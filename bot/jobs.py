@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery import Outbox
 from bot.sender import TeamsSender
 from bot.settings import Settings
+from bot.slack import CHANNEL as SLACK_CHANNEL
+from bot.slack import SlackSender, standalone_client
+from bot.slack import configured as slack_configured
 from dialogs.jobs import Job, JobContext, due_occurrences
 from storage.models import Team
 
@@ -135,7 +138,13 @@ async def run_job(
 
 
 def standalone_outbox(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Outbox:
-    """An outbox with its own Bot Framework adapter, for `pcso-bot jobs run` and tests."""
+    """An outbox with its own Bot Framework adapter (and Slack client when Slack is
+    configured), for `pcso-bot jobs run` and tests."""
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     sender = TeamsSender(adapter=adapter, settings=settings)
-    return Outbox(sessions=sessions, sender=sender, settings=settings)
+    others = (
+        {SLACK_CHANNEL: SlackSender(client=standalone_client(settings))}
+        if slack_configured(settings)
+        else {}
+    )
+    return Outbox(sessions=sessions, sender=sender, senders=others, settings=settings)

@@ -89,15 +89,23 @@ async def web_client(settings: Settings) -> AsyncIterator[AsyncWebClient]:
     """The Web API client on one HTTP session: 429s wait for `Retry-After` and are retried."""
     timeout = aiohttp.ClientTimeout(total=settings.delivery_timeout_seconds)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        yield AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url,
-            session=session,
-            retry_handlers=[
-                AsyncConnectionErrorRetryHandler(),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ],
-        )
+        yield standalone_client(settings, session=session)
+
+
+def standalone_client(
+    settings: Settings, *, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client; with no session it opens one per call (for one-off CLI runs)."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        session=session,
+        timeout=int(settings.delivery_timeout_seconds),
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
 
 
 # --- the request chain -------------------------------------------------------------------

@@ -22,11 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.app
 import dialogs.help
+from bot.jobs import run_job, standalone_outbox
 from bot.sender import DeliveryError
 from bot.settings import Settings
 from bot.slack import SlackSender, SlackTransport, web_client
 from bot.teams import APOLOGY
 from bot.turns import REFUSAL
+from dialogs import build_router
 from dialogs.blocks import input_values, message, to_blocks
 from dialogs.briefing import briefing_card
 from dialogs.core import Action, Card, Field, Reply, Section
@@ -34,12 +36,20 @@ from storage.models import (
     ABSENCE_REASONS,
     AttendanceAnswer,
     ConversationRef,
+    Delivery,
     Officer,
     ProcessedActivity,
     Team,
 )
 from tests.rig.officer_day import freeze_turns
-from tests.rig.slack import FakeSlack, Message, SlackUser, block_texts, state_values
+from tests.rig.slack import (
+    FakeSlack,
+    Message,
+    SlackUser,
+    block_texts,
+    dm_channel,
+    state_values,
+)
 
 SECRET = "test-secret"
 TOKEN = "xoxb-test"
@@ -634,3 +644,46 @@ def test_slack_app_manifest_points_at_the_endpoint_with_the_scopes_it_needs():
     for scope in ("chat:write", "im:history", "im:read", "im:write", "users:read"):
         assert f"      - {scope}\n" in manifest
     assert "      - users:read.email\n" in manifest
+
+
+# --- scheduled prompts through the outbox -----------------------------------------------
+
+
+async def test_scheduled_prompts_reach_each_officer_on_their_latest_channel(
+    sample_roster, slack_api, start_slack_bot, http, sessions, settings, teams_user, connector
+):
+    url = await start_slack_bot()
+    on_slack = SlackUser(http, url, SECRET, "U0P311")  # P311 talks to the bot in Slack
+    await on_slack.say("whoami")
+    await reply_to(slack_api, on_slack)
+    leader = next(r for r in sample_roster if r.collar_number == "TL202")
+    await teams_user(leader).install()  # TL202 uses Teams; P312 has never talked to the bot
+    connector.clear()
+    slack_settings = settings.model_copy(
+        update={
+            "slack_signing_secret": SECRET,
+            "slack_bot_token": TOKEN,
+            "slack_api_url": f"{slack_api.url}/api/",
+        }
+    )
+    result = await run_job(
+        sessions=sessions,
+        jobs=build_router().jobs,
+        settings=slack_settings,
+        outbox=standalone_outbox(sessions, slack_settings),
+        name="briefing-prompts",
+        now=datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
+        team="Maidstone PSTF",
+    )
+
+    assert (result.run.recorded, result.sent, result.failed) == (3, 3, 0)
+    assert [m.card["body"][0]["text"] for m in connector.messages() if m.card] == [
+        "Briefing: Maidstone PSTF"
+    ]
+    assert "Briefing: Maidstone PSTF" in slack_api.posted(on_slack.channel_id)[-1].seen()
+    opened = slack_api.of("conversations.open")
+    assert [c.args["users"] for c in opened] == ["U0P312"]
+    assert "Briefing: Maidstone PSTF" in slack_api.posted(dm_channel("U0P312"))[-1].seen()
+    async with sessions() as session:
+        channels = sorted((await session.scalars(select(Delivery.channel))).all())
+    assert channels == ["msteams", "slack", "slack"]
