@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import ipaddress
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +28,11 @@ class CommandError(Exception):
 
 def _settings() -> Settings:
     return Settings()
+
+
+def operator() -> str:
+    """Who ran the command, for the audit log (the login behind sudo, if any)."""
+    return f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
 
 
 # --- serve -------------------------------------------------------------------------------
@@ -158,7 +165,7 @@ def _roster_import(args: argparse.Namespace) -> int:
     async def apply(session):  # type: ignore[no-untyped-def]
         summary = await roster.apply(session, rows, deactivate_missing=args.deactivate_missing)
         await audit.record(
-            session, "roster.import", actor="cli", file=str(args.file), rows=len(rows)
+            session, "roster.import", actor=operator(), file=str(args.file), rows=len(rows)
         )
         return summary
 

@@ -61,6 +61,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     buffer = io.StringIO()
 
     async def work(session: AsyncSession) -> int:
+        from bot.cli import operator
         from storage import audit, officers
         from storage.export import Scope, write_csv
 
@@ -72,7 +73,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         await audit.record(
             session,
             "export",
-            actor="cli",
+            actor=operator(),
             first=first.isoformat(),
             last=last.isoformat(),
             team=team.name if team else None,

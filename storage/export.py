@@ -104,6 +104,11 @@ async def write_csv(session: AsyncSession, out: TextIO, scope: Scope) -> int:
     return written
 
 
+# A spreadsheet treats a cell starting with one of these as a formula: free text typed by
+# officers (notes, task descriptions) must not run when an analyst opens the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -111,6 +116,8 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
