@@ -2,8 +2,8 @@
 
 Order inside one transaction: claim the activity id (a redelivery stops here), find the
 officer (a stranger gets one refusal), refresh how to reach them, run the workflow in a
-savepoint (a `UserError` undoes only the workflow's writes), save conversation state,
-commit. Replies are handed back only after the commit, so "recorded" is never said early.
+savepoint (a `UserError` undoes only the workflow's writes), commit. Replies are handed back
+only after the commit, so "recorded" is never said early.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.settings import Settings
 from dialogs.core import Reply, Turn, UserError
 from dialogs.router import Router
-from storage import activities, references, state
+from storage import activities, references
 from storage.models import Officer
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,6 @@ class TurnRunner:
     async def _dispatch(
         self, session: AsyncSession, officer: Officer, inbound: Inbound
     ) -> list[Reply]:
-        key = f"turn/{inbound.channel}/{officer.id}"  # apart from SDK-written state keys
         turn = Turn(
             session=session,
             officer=officer,
@@ -122,13 +121,11 @@ class TurnRunner:
             settings=self._settings,
             text=inbound.text,
             data=inbound.data,
-            state=await state.load(session, key),
             activity_id=inbound.activity_id,
         )
         try:
             async with session.begin_nested():
                 replies = await self._router.dispatch(turn)
-                await state.save(session, key, turn.state)
         except UserError as error:
             return [Reply(text=error.message)]
         return replies

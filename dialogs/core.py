@@ -9,7 +9,7 @@ or text. Nothing here imports a chat SDK.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -140,7 +140,6 @@ class Turn:
     settings: Settings
     text: str = ""
     data: dict[str, Any] | None = None
-    state: dict[str, Any] = field(default_factory=dict)
     activity_id: str | None = None
 
     @property
