@@ -36,6 +36,7 @@ from bot.slack import (
 from bot.teams import TeamsTransport, on_turn_error, tenant_of
 from bot.turns import TurnRunner
 from dialogs import build_router
+from dialogs.router import Router
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import current_heads, expected_heads
 
@@ -47,6 +48,7 @@ SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 TEAMS = web.AppKey("teams", TeamsTransport)
 RUNNER = web.AppKey("runner", TurnRunner)
+ROUTER = web.AppKey("router", Router)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", Outbox)
 DELIVERY = web.AppKey("delivery", DeliveryWorker)
@@ -88,9 +90,10 @@ async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
         log.warning(UNAUTHENTICATED_WARNING)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error
+    app[ROUTER] = build_router()
     runner = TurnRunner(
         sessions=app[SESSIONS],
-        router=build_router(),
+        router=app[ROUTER],
         settings=settings,
         after_commit=lambda: app[DELIVERY].wake(),
     )
@@ -128,7 +131,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler = Scheduler(
         sessions=app[SESSIONS],
         settings=app[SETTINGS],
-        jobs=build_router().jobs,
+        jobs=app[ROUTER].jobs,
         outbox=app[OUTBOX],
     )
     app[SCHEDULER] = scheduler

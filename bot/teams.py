@@ -84,11 +84,7 @@ class TeamsTransport:
             data = activity.value if isinstance(activity.value, dict) else None
             return Inbound(text=activity.text or "", data=_clean(data), **common)
         if activity.type == ActivityTypes.invoke and activity.name == "adaptiveCard/action":
-            action = (activity.value or {}).get("action") or {}
-            data = dict(action.get("data") or {})
-            if action.get("verb"):
-                data["verb"] = action["verb"]
-            return Inbound(data=_clean(data) or {}, **common)
+            return Inbound(data=_execute_data(activity.value), **common)
         if activity.type == ActivityTypes.installation_update or (
             activity.type == ActivityTypes.conversation_update
             and any(m.id == activity.recipient.id for m in activity.members_added or [])
@@ -127,6 +123,19 @@ class TeamsTransport:
             await context.send_activity(card_activity(reply))
         if is_invoke:
             await _invoke_response(context, HTTPStatus.OK, invoke_body or _message_body("Done."))
+
+
+def _execute_data(value: Any) -> dict[str, Any]:
+    """An Action.Execute's data with its verb; a malformed one is data with no verb, which
+    the router answers in words like any other unknown action."""
+    action = value.get("action") if isinstance(value, dict) else None
+    if not isinstance(action, dict):
+        return {"verb": ""}
+    data = action.get("data")
+    merged = dict(data) if isinstance(data, dict) else {}
+    if isinstance(action.get("verb"), str) and action["verb"]:
+        merged["verb"] = action["verb"]
+    return _clean(merged) or {"verb": ""}
 
 
 def _clean(data: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -37,10 +38,12 @@ def _current(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def expected_heads() -> set[str]:
+@functools.cache
+def expected_heads() -> frozenset[str]:
+    """The heads this code's migrations end at (read once: the scripts do not change)."""
     from alembic.script import ScriptDirectory
 
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 async def current_heads(engine: AsyncEngine) -> set[str]:

@@ -103,3 +103,15 @@ async def test_unknown_route_and_wrong_method(bot_url, http):
         assert response.status == 405
     async with http.post(f"{bot_url}/nowhere") as response:
         assert response.status == 404
+
+
+async def test_a_malformed_card_action_is_answered_not_logged_as_a_fault(
+    sample_roster, teams_user, caplog
+):
+    user: TeamsUser = teams_user(row(sample_roster, "P301"))
+    for value in ("not an object", {"action": "not an object"}, {"action": {"data": [1, 2]}}):
+        result = await user.post(user.activity("invoke", name="adaptiveCard/action", value=value))
+        assert result.status == 200, value
+        assert result.body["statusCode"] == 200
+        assert "help" in result.body["value"]
+    assert "turn failed" not in caplog.text
