@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import officers
@@ -27,34 +26,16 @@ async def teams_officer(
     aad = (aad_object_id or "").lower() or None
     if aad:
         officer = await officers.by_aad_object_id(session, aad)
-        if officer is not None:
-            if teams_user_id and officer.teams_user_id != teams_user_id:
-                officer.teams_user_id = teams_user_id
-            return officer
     elif teams_user_id:
-        officer = await session.scalar(
-            select(Officer).where(Officer.teams_user_id == teams_user_id)
-        )
-        if officer is not None:
-            return officer
-    email = await lookup_email()
-    if not email:
-        return None
-    officer = await officers.by_email(session, email)
+        officer = await officers.by_teams_user_id(session, teams_user_id)
+    else:
+        officer = None
     if officer is None:
-        return None
-    if aad and officer.aad_object_id and officer.aad_object_id != aad:
-        log.warning(
-            "Teams user with AAD id %s claims the email of %s, who has another AAD id; refused",
-            aad,
-            officer.collar_number,
-        )
-        return None
-    if aad:
-        officer.aad_object_id = aad
-    if teams_user_id:
+        officer = await _by_email(session, lookup_email, "Teams", aad, lambda o: o.aad_object_id)
+        if officer is not None and aad:
+            officer.aad_object_id = aad
+    if officer is not None and teams_user_id and officer.teams_user_id != teams_user_id:
         officer.teams_user_id = teams_user_id
-    log.info("matched Teams user to %s by email", officer.collar_number)
     return officer
 
 
@@ -65,19 +46,36 @@ async def slack_officer(
     officer = await officers.by_slack_user_id(session, slack_user_id)
     if officer is not None:
         return officer
+    officer = await _by_email(
+        session, lookup_email, "Slack", slack_user_id, lambda o: o.slack_user_id
+    )
+    if officer is not None:
+        officer.slack_user_id = slack_user_id
+    return officer
+
+
+async def _by_email(
+    session: AsyncSession,
+    lookup_email: EmailLookup,
+    channel: str,
+    user_id: str | None,
+    known_id: Callable[[Officer], str | None],
+) -> Officer | None:
+    """The officer with the channel's email for this user, unless the roster already ties
+    that officer to a different id on the channel (someone else claiming their email)."""
     email = await lookup_email()
-    if not email:
-        return None
-    officer = await officers.by_email(session, email)
+    officer = await officers.by_email(session, email) if email else None
     if officer is None:
         return None
-    if officer.slack_user_id:
+    known = known_id(officer)
+    if known and known != user_id:
         log.warning(
-            "Slack user %s claims the email of %s, who has another Slack id; refused",
-            slack_user_id,
+            "%s user %s claims the email of %s, who has another %s id; refused",
+            channel,
+            user_id or "(no id)",
             officer.collar_number,
+            channel,
         )
         return None
-    officer.slack_user_id = slack_user_id
-    log.info("matched Slack user to %s by email", officer.collar_number)
+    log.info("matched %s user to %s by email", channel, officer.collar_number)
     return officer

@@ -159,3 +159,11 @@ async def test_a_failed_turn_leaves_no_marker_and_its_redelivery_is_processed(
     assert "Alex Carter" in again.all_text()
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedActivity)) == 1
+
+
+async def test_email_match_refused_when_the_officer_has_an_aad_id_and_the_activity_none(
+    sample_roster, teams_user, connector: FakeConnector
+):
+    connector.add_member("29:noaad", email="alex.carter@police.example")
+    someone = teams_user(user_id="29:noaad", aad_object_id=None)
+    assert "not on this force's PCSO roster" in (await someone.say("whoami")).all_text()
