@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from dialogs.core import Reply, Turn, UserError
-from dialogs.officer_day import ANSWER_TITLES, MEMBER_ROLES, short_day, spoken
+from dialogs.officer_day import ANSWER_TITLES, short_day, spoken
 from dialogs.router import Router, normalise
 from storage import officer_day
-from storage.models import ABSENCE_REASONS, AwayPeriod
+from storage.models import ABSENCE_REASONS, MEMBER_ROLES, AwayPeriod
 
 UNSPECIFIED = "unspecified"
 MAX_DAYS_AHEAD = 366

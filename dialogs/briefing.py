@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.calendar import at_local, is_briefing_day
 from dialogs.core import Action, Card, Field, Reply, Section, Turn, UserError
-from dialogs.jobs import Job, JobContext
+from dialogs.counts import parse_notes
+from dialogs.jobs import TeamJobContext, fan_out, on_briefing_days, team_job
 from dialogs.officer_day import (
     ANSWER_TITLES,
-    MEMBER_ROLES,
     answer_day,
     hhmm,
     home_team,
@@ -26,8 +26,15 @@ from dialogs.officer_day import (
     spoken,
 )
 from dialogs.router import Handler, Router, normalise
-from storage import officer_day, officers, outbox
-from storage.models import ABSENCE_REASONS, ATTENDANCE_ANSWERS, AttendanceAnswer, Team
+from storage import officer_day, officers
+from storage.models import (
+    ABSENCE_REASONS,
+    ATTENDANCE_ANSWERS,
+    MEMBER_ROLES,
+    AttendanceAnswer,
+    Officer,
+    Team,
+)
 
 PROMPTS = "briefing-prompts"
 NUDGES = "briefing-nudges"
@@ -58,7 +65,7 @@ def register(router: Router) -> None:
             router.command(answer, _typed(answer), roles=MEMBER_ROLES, listed=False)
     router.verb(VERB, attend, roles=MEMBER_ROLES)
     router.job(
-        Job(
+        team_job(
             name=PROMPTS,
             run=send_prompts,
             due=prompt_time,
@@ -67,7 +74,7 @@ def register(router: Router) -> None:
         )
     )
     router.job(
-        Job(
+        team_job(
             name=NUDGES,
             run=send_nudges,
             due=nudge_time,
@@ -133,12 +140,7 @@ def _chosen(data: dict[str, object]) -> str:
 
 
 def _note(data: dict[str, object]) -> str | None:
-    text = str(data.get("note") or "").strip()
-    if len(text) > NOTE_LIMIT:
-        raise UserError(
-            f"Notes are limited to {NOTE_LIMIT} characters; yours has {len(text)}. Nothing saved."
-        )
-    return text or None
+    return parse_notes(data, "note", NOTE_LIMIT)
 
 
 async def _record(
@@ -252,67 +254,49 @@ def _recorded(answer: AttendanceAnswer, team: Team, zone: ZoneInfo) -> tuple[Sec
 # --- the jobs ----------------------------------------------------------------------------
 
 
-def prompt_time(team: Team | None, day: date) -> time | None:
-    if team is None or not is_briefing_day(team, day):
-        return None
-    return team.briefing_time
+prompt_time = on_briefing_days("briefing_time")
 
 
-def nudge_time(team: Team | None, day: date) -> time | None:
+def nudge_time(team: Team, day: date) -> time | None:
     """Briefing time plus the team's nudge delay (0 turns the nudge off), the same day."""
     start = prompt_time(team, day)
-    if start is None or team is None or team.nudge_minutes <= 0:
+    if start is None or team.nudge_minutes <= 0:
         return None
     minutes = start.hour * 60 + start.minute + team.nudge_minutes
     return time(minutes // 60, minutes % 60) if minutes < 24 * 60 else None
 
 
-def _team(context: JobContext) -> Team:
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
-    return context.team
+async def _answers(context: TeamJobContext) -> dict[tuple[int, date], AttendanceAnswer]:
+    day = context.day
+    return await officer_day.latest_answers(
+        context.session, AttendanceAnswer, day, day, team_id=context.team.id
+    )
 
 
-async def send_prompts(context: JobContext) -> int:
+async def send_prompts(context: TeamJobContext) -> int:
     """One card per member not away (it shows an answer already typed, and the link)."""
-    team = _team(context)
+    team, day, zone = context.team, context.day, context.settings.zone
     lead = await lead_of(context.session, team)
-    answers = await officer_day.latest_for_team(
-        context.session, AttendanceAnswer, team.id, context.day
-    )
-    recorded = 0
-    for member in await officer_day.not_away(context.session, team.id, context.day):
-        card = briefing_card(team, context.day, lead, answers.get(member.id), context.settings.zone)
-        recorded += await outbox.enqueue(
-            context.session,
-            job=PROMPTS,
-            officer_id=member.id,
-            team_id=team.id,
-            day=context.day,
-            payload=Reply(card=card).to_dict(),
-        )
-    return recorded
+    answers = await _answers(context)
+
+    def card(member: Officer) -> Reply:
+        return Reply(card=briefing_card(team, day, lead, answers.get((member.id, day)), zone))
+
+    members = await officer_day.not_away(context.session, team.id, day)
+    return len(await fan_out(context, job=PROMPTS, to=members, reply=card))
 
 
-async def send_nudges(context: JobContext) -> int:
+async def send_nudges(context: TeamJobContext) -> int:
     """One nudge to each member who was prompted, is not away, and has not answered."""
-    team = _team(context)
-    prompted = await officer_day.delivered_to(context.session, PROMPTS, team.id, context.day)
-    answers = await officer_day.latest_for_team(
-        context.session, AttendanceAnswer, team.id, context.day
-    )
+    team, day = context.team, context.day
+    prompted = await officer_day.delivered_to(context.session, PROMPTS, team.id, day)
+    answers = await _answers(context)
     lead = await lead_of(context.session, team)
-    card = briefing_card(team, context.day, lead, None, context.settings.zone)
-    recorded = 0
-    for member in await officer_day.not_away(context.session, team.id, context.day):
-        if member.id not in prompted or member.id in answers:
-            continue
-        recorded += await outbox.enqueue(
-            context.session,
-            job=NUDGES,
-            officer_id=member.id,
-            team_id=team.id,
-            day=context.day,
-            payload=Reply(text=NUDGE_TEXT, card=card).to_dict(),
-        )
-    return recorded
+    card = briefing_card(team, day, lead, None, context.settings.zone)
+    waiting = [
+        member
+        for member in await officer_day.not_away(context.session, team.id, day)
+        if member.id in prompted and (member.id, day) not in answers
+    ]
+    reply = Reply(text=NUDGE_TEXT, card=card)
+    return len(await fan_out(context, job=NUDGES, to=waiting, reply=reply))

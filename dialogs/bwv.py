@@ -8,14 +8,12 @@ transaction, so it is sent only if the answer is committed.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.calendar import is_briefing_day
 from dialogs.core import Action, Card, Reply, Section, Turn, UserError
-from dialogs.jobs import Job, JobContext
+from dialogs.jobs import TeamJobContext, fan_out, on_briefing_days, team_job
 from dialogs.officer_day import (
-    MEMBER_ROLES,
     answer_day,
     check_end_of_shift_day,
     home_team,
@@ -25,7 +23,7 @@ from dialogs.officer_day import (
 )
 from dialogs.router import Handler, Router
 from storage import officer_day, officers, outbox
-from storage.models import BWV_STATUSES, BwvAnswer, Team
+from storage.models import BWV_STATUSES, MEMBER_ROLES, BwvAnswer, Team
 
 REMINDERS = "bwv-reminders"
 NEED_HELP = "bwv-need-help"
@@ -50,10 +48,10 @@ def register(router: Router) -> None:
     router.command("categorized", _typed("categorised"), roles=MEMBER_ROLES, listed=False)
     router.verb(VERB, confirm, roles=MEMBER_ROLES)
     router.job(
-        Job(
+        team_job(
             name=REMINDERS,
             run=send_reminders,
-            due=reminder_time,
+            due=on_briefing_days("bwv_time"),
             grace=timedelta(hours=2),
             summary="the BWV category reminder, to each officer on duty",
         )
@@ -101,7 +99,8 @@ async def _record(turn: Turn, day: date, status: str, *, replace: bool) -> list[
 
 
 async def _tell_sergeants(turn: Turn, team: Team, answer: BwvAnswer) -> str:
-    """Record a message to each supervising sergeant; what to tell the officer."""
+    """Record a message to each supervising sergeant, once per officer and day however often
+    they tap Need help (the delivery key names the officer); what to tell the officer."""
     sergeants = await officers.sergeants_of(turn.session, team.id)
     me = turn.officer
     text = (
@@ -117,7 +116,7 @@ async def _tell_sergeants(turn: Turn, team: Team, answer: BwvAnswer) -> str:
             team_id=team.id,
             day=answer.day,
             payload=Reply(text=text).to_dict(),
-            suffix=f"{me.id}:{answer.id}",
+            suffix=f"officer{me.id}",
         )
     if not sergeants:
         return "Your team has no supervising sergeant on the roster: please ask your team leader."
@@ -152,26 +151,8 @@ def reminder_card(
     )
 
 
-def reminder_time(team: Team | None, day: date) -> time | None:
-    if team is None or not is_briefing_day(team, day):
-        return None
-    return team.bwv_time
-
-
-async def send_reminders(context: JobContext) -> int:
+async def send_reminders(context: TeamJobContext) -> int:
     """To each member on duty: answered in person or remote, or did not answer; not away."""
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
-    team = context.team
     card = reminder_card(context.day, None, context.settings.zone)
-    recorded = 0
-    for member in await officer_day.on_duty(context.session, team.id, context.day):
-        recorded += await outbox.enqueue(
-            context.session,
-            job=REMINDERS,
-            officer_id=member.id,
-            team_id=team.id,
-            day=context.day,
-            payload=Reply(card=card).to_dict(),
-        )
-    return recorded
+    on_duty = await officer_day.on_duty(context.session, context.team.id, context.day)
+    return len(await fan_out(context, job=REMINDERS, to=on_duty, reply=Reply(card=card)))

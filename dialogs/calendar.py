@@ -11,6 +11,7 @@ import holidays
 from storage.models import Team
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @lru_cache(maxsize=64)
@@ -24,17 +25,33 @@ def is_bank_holiday(day: date) -> bool:
 
 
 def parse_days(text: str) -> frozenset[int]:
-    """'mon,tue,wed' → weekday numbers; raises ValueError naming a bad day."""
+    """'mon,wed', 'mon-fri' or full names ('monday-friday') → weekday numbers (Monday 0);
+    raises ValueError naming a bad day or a backwards range."""
     days: set[int] = set()
     for part in text.replace(" ", "").lower().split(","):
         if not part:
             continue
-        if part[:3] not in DAY_NAMES:
-            raise ValueError(f"unknown day {part!r} (use mon, tue, wed, thu, fri, sat, sun)")
-        days.add(DAY_NAMES.index(part[:3]))
+        first, _, last = part.partition("-")
+        start, end = _day(first), _day(last or first)
+        if end < start:
+            raise ValueError(f"{part!r}: a range must run forwards (e.g. mon-fri)")
+        days.update(range(start, end + 1))
     if not days:
         raise ValueError("no briefing days given")
     return frozenset(days)
+
+
+def format_days(days: frozenset[int]) -> str:
+    """Weekday numbers → the stored form, e.g. 'mon,tue,wed'."""
+    return ",".join(DAY_NAMES[d] for d in sorted(days))
+
+
+def _day(word: str) -> int:
+    if word in DAY_NAMES:
+        return DAY_NAMES.index(word)
+    if word in FULL_DAY_NAMES:
+        return FULL_DAY_NAMES.index(word)
+    raise ValueError(f"{word!r} is not a day (use mon, tue, wed, thu, fri, sat, sun)")
 
 
 def is_briefing_day(team: Team, day: date) -> bool:
@@ -50,6 +67,21 @@ def previous_briefing_day(team: Team, day: date) -> date | None:
         if is_briefing_day(team, candidate):
             return candidate
     return None
+
+
+def next_briefing_day(team: Team, day: date) -> date | None:
+    """The first briefing day strictly after `day` (within three weeks)."""
+    for ahead in range(1, 22):
+        candidate = day + timedelta(days=ahead)
+        if is_briefing_day(team, candidate):
+            return candidate
+    return None
+
+
+def briefing_days_between(team: Team, first: date, last: date) -> list[date]:
+    """The team's briefing days from `first` to `last`, both included, oldest first."""
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [d for d in days if is_briefing_day(team, d)]
 
 
 def briefing_days_back(team: Team, day: date, count: int) -> list[date]:

@@ -158,7 +158,3 @@ class Turn:
     @property
     def verb(self) -> str | None:
         return str(self.data.get("verb")) if self.data and self.data.get("verb") else None
-
-
-def text_reply(text: str) -> list[Reply]:
-    return [Reply(text=text)]

@@ -51,19 +51,42 @@ def counts_from_words(words: Sequence[str]) -> dict[str, int]:
     return parse_counts(dict(zip(COUNT_FIELDS, words, strict=True)))
 
 
+def too_long(text: str, limit: int, label: str | None = None) -> str | None:
+    """The problem with free text longer than `limit` characters, or None: the one wording
+    for every length-limited field (`label` names it; notes by default)."""
+    if len(text) <= limit:
+        return None
+    if label is None:
+        return f"Notes are limited to {limit} characters; yours has {len(text)}."
+    return f"{label} is limited to {limit} characters; it has {len(text)}."
+
+
 def parse_notes(
-    data: Mapping[str, Any], name: str = "notes", limit: int = NOTES_LIMIT
+    data: Mapping[str, Any],
+    name: str = "notes",
+    limit: int = NOTES_LIMIT,
+    label: str | None = None,
 ) -> str | None:
-    """Optional free text, trimmed; None when empty; `UserError` beyond `limit` characters."""
+    """Optional free text `data[name]`, trimmed; None when empty; `UserError` beyond `limit`
+    characters (see `too_long`)."""
     raw = data.get(name)
     if raw is None:
         return None
     text = str(raw).strip()
-    if len(text) > limit:
-        raise UserError(
-            f"Nothing saved. Notes are limited to {limit} characters; yours has {len(text)}."
-        )
+    problem = too_long(text, limit, label)
+    if problem:
+        raise UserError(f"Nothing saved. {problem}")
     return text or None
+
+
+def count_facts(counts: Mapping[str, int]) -> tuple[tuple[str, str], ...]:
+    """(label, value) for each of the five counts, in their usual order."""
+    return tuple((COUNT_LABELS[name], str(counts[name])) for name in COUNT_FIELDS)
+
+
+def count_values(row: object) -> dict[str, int]:
+    """The five counts of a stored return (a PCSO return row)."""
+    return {name: int(getattr(row, name)) for name in COUNT_FIELDS}
 
 
 def count_fields(values: Mapping[str, int] | None = None) -> tuple[Field, ...]:

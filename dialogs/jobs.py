@@ -4,23 +4,29 @@ A job function takes a `JobContext` (a session, the team, the local working day 
 occurrence, the instant it was due and the instant it runs as of) and records deliveries in
 the outbox; it never sends anything itself and never reads the clock. The scheduler and
 `pcso-bot jobs run` decide which occurrences are due with `due_occurrences`.
+
+Most jobs run once per team: `team_job` builds those, so their functions take a
+`TeamJobContext` whose team is always a Team, and their due functions take a Team
+(`on_briefing_days` is the usual one). `fan_out` records one delivery per recipient.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dialogs.calendar import at_local, local_day
+from dialogs.calendar import at_local, is_briefing_day, local_day
+from dialogs.core import Reply
+from storage import outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.settings import Settings
-    from storage.models import Team
+    from storage.models import Officer, Team
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,93 @@ class Job:
     grace: timedelta
     per_team: bool = True
     summary: str = ""
+
+
+@dataclass(frozen=True)
+class TeamJobContext:
+    """A `JobContext` of a per-team job: the team is known."""
+
+    session: AsyncSession
+    team: Team
+    day: date
+    due_at: datetime
+    now: datetime
+    settings: Settings
+
+
+TeamDue = Callable[["Team", date], time | None]
+
+
+def team_job(
+    *,
+    name: str,
+    run: Callable[[TeamJobContext], Awaitable[int]],
+    due: TeamDue,
+    grace: timedelta,
+    summary: str = "",
+) -> Job:
+    """A job run once per team. The scheduler gives a per-team job its team, so the check
+    that it did lives here once, not in every job function."""
+
+    async def run_for_team(context: JobContext) -> int:
+        if context.team is None:
+            raise ValueError(f"the per-team job {name} ran without a team")
+        return await run(
+            TeamJobContext(
+                session=context.session,
+                team=context.team,
+                day=context.day,
+                due_at=context.due_at,
+                now=context.now,
+                settings=context.settings,
+            )
+        )
+
+    def due_for_team(team: Team | None, day: date) -> time | None:
+        return None if team is None else due(team, day)
+
+    return Job(
+        name=name, run=run_for_team, due=due_for_team, grace=grace, per_team=True, summary=summary
+    )
+
+
+def on_briefing_days(attribute: str) -> TeamDue:
+    """Due at the team's time setting `attribute` (e.g. "bwv_time") on its briefing days."""
+
+    def due(team: Team, day: date) -> time | None:
+        if not is_briefing_day(team, day):
+            return None
+        at: time = getattr(team, attribute)
+        return at
+
+    return due
+
+
+async def fan_out(
+    context: JobContext | TeamJobContext,
+    *,
+    job: str,
+    to: Iterable[Officer],
+    reply: Reply | Callable[[Officer], Reply],
+    suffix: str = "",
+) -> list[Officer]:
+    """Record one delivery of `reply` (or `reply(officer)`) per officer, for the context's
+    team and day; the officers newly recorded (a key recorded before is not doubled)."""
+    team_id = context.team.id if context.team is not None else None
+    recorded = []
+    for officer in to:
+        message = reply(officer) if callable(reply) else reply
+        if await outbox.enqueue(
+            context.session,
+            job=job,
+            officer_id=officer.id,
+            team_id=team_id,
+            day=context.day,
+            payload=message.to_dict(),
+            suffix=suffix,
+        ):
+            recorded.append(officer)
+    return recorded
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from dialogs import away as away_
 from dialogs import bwv
 from dialogs.core import Card, Reply, Section, Turn
-from dialogs.officer_day import ANSWER_TITLES, MEMBER_ROLES, local_hhmm, short_day
+from dialogs.officer_day import ANSWER_TITLES, local_hhmm, short_day
 from dialogs.router import Router
 from storage import officer_day
-from storage.models import AttendanceAnswer, AwayPeriod, BwvAnswer, PcsoReturn
+from storage.models import MEMBER_ROLES, AttendanceAnswer, AwayPeriod, BwvAnswer, PcsoReturn
 
 DAYS = 7
 
@@ -27,14 +27,17 @@ async def my_week(turn: Turn) -> list[Reply]:
     last = turn.today
     first = last - timedelta(days=DAYS - 1)
     me = turn.officer.id
-    briefings = await officer_day.latest_by_day(turn.session, AttendanceAnswer, me, first, last)
-    footage = await officer_day.latest_by_day(turn.session, BwvAnswer, me, first, last)
-    returns = await officer_day.latest_by_day(turn.session, PcsoReturn, me, first, last)
+    briefings = await officer_day.latest_answers(
+        turn.session, AttendanceAnswer, first, last, officer_id=me
+    )
+    footage = await officer_day.latest_answers(turn.session, BwvAnswer, first, last, officer_id=me)
+    returns = await officer_day.latest_answers(turn.session, PcsoReturn, first, last, officer_id=me)
     periods = await officer_day.away_between(turn.session, me, first, last)
     facts: list[tuple[str, str]] = []
     for back in range(DAYS):
         day = last - timedelta(days=back)
-        parts = _day(day, briefings.get(day), footage.get(day), returns.get(day), turn.zone)
+        key = (me, day)
+        parts = _day(day, briefings.get(key), footage.get(key), returns.get(key), turn.zone)
         parts.extend(_away(day, periods))
         facts.append((short_day(day), "; ".join(parts) or "nothing recorded"))
     card = Card(

@@ -9,12 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.calendar import at_local, is_briefing_day
+from dialogs.calendar import at_local, next_briefing_day
 from dialogs.core import Turn, UserError
 from storage import officers
-from storage.models import ATTENDANCE_ANSWERS, Role, Team
-
-MEMBER_ROLES = (Role.PCSO.value, Role.TEAM_LEADER.value)
+from storage.models import ATTENDANCE_ANSWERS, Team
 
 
 def spoken(value: str) -> str:
@@ -57,15 +55,6 @@ def answer_day(turn: Turn) -> date:
         return date.fromisoformat(str(raw))
     except ValueError as error:
         raise UserError("That card is damaged (bad day). Nothing saved.") from error
-
-
-def next_briefing_day(team: Team, day: date) -> date | None:
-    """The first briefing day strictly after `day` (within three weeks)."""
-    for ahead in range(1, 22):
-        candidate = day + timedelta(days=ahead)
-        if is_briefing_day(team, candidate):
-            return candidate
-    return None
 
 
 def reported_at(team: Team, day: date, zone: ZoneInfo) -> datetime:

@@ -17,14 +17,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.calendar import first_briefing_day_of_month
+from dialogs.calendar import briefing_days_between, first_briefing_day_of_month
 from dialogs.core import Action, Card, Field, Reply, Section, Turn, UserError
-from dialogs.jobs import Job, JobContext
-from dialogs.officer_day import MEMBER_ROLES, short_day
+from dialogs.counts import parse_notes
+from dialogs.jobs import TeamJobContext, fan_out, team_job
+from dialogs.officer_day import short_day
 from dialogs.router import Router
-from dialogs.supervision import briefing_days_between, parse_date, rate
-from storage import officers, outbox, supervision
-from storage.models import Officer, Role, Team
+from dialogs.supervision import parse_date, rate
+from storage import officers, supervision
+from storage.models import MEMBER_ROLES, Officer, Role, Team
 from storage.models.supervision import ONE_TO_ONE_NOTES_MAX
 from storage.periods import Figures, period_figures
 from storage.review import joined_on
@@ -49,7 +50,7 @@ def register(router: Router) -> None:
     router.command("one to one", one_to_one, roles=HOLDERS, listed=False)
     router.verb(VERB, record, roles=HOLDERS)
     router.job(
-        Job(
+        team_job(
             name=JOB,
             run=send_reminders,
             due=reminder_time,
@@ -132,13 +133,7 @@ async def _record(
 
 
 def _notes(data: Mapping[str, Any], key: str, label: str) -> str | None:
-    text = str(data.get(key) or "").strip()
-    if len(text) > ONE_TO_ONE_NOTES_MAX:
-        raise UserError(
-            f"Nothing saved. {label} is limited to {ONE_TO_ONE_NOTES_MAX} characters; "
-            f"it has {len(text)}."
-        )
-    return text or None
+    return parse_notes(data, key, ONE_TO_ONE_NOTES_MAX, label)
 
 
 def _yes_no(raw: object) -> bool:
@@ -225,16 +220,14 @@ def _prep_line(
 # --- the monthly reminder ----------------------------------------------------------------
 
 
-def reminder_time(team: Team | None, day: date) -> time | None:
-    if team is None or day != first_briefing_day_of_month(team, day.year, day.month):
+def reminder_time(team: Team, day: date) -> time | None:
+    if day != first_briefing_day_of_month(team, day.year, day.month):
         return None
     return team.review_time
 
 
-async def send_reminders(context: JobContext) -> int:
+async def send_reminders(context: TeamJobContext) -> int:
     """Each sergeant of the team gets its PCSOs, keyed per sergeant, team and month."""
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
     team, session, day = context.team, context.session, context.day
     members = await officers.members(session, team.id)
     first, last = previous_month(day)
@@ -246,15 +239,6 @@ async def send_reminders(context: JobContext) -> int:
             Section(lines=("To record one, type one-to-one and the collar number.",)),
         ),
     )
-    recorded = 0
-    for sergeant in await officers.sergeants_of(session, team.id):
-        recorded += await outbox.enqueue(
-            session,
-            job=JOB,
-            officer_id=sergeant.id,
-            team_id=team.id,
-            day=day,
-            payload=Reply(card=card).to_dict(),
-            suffix=f"team{team.id}",
-        )
-    return recorded
+    sergeants = await officers.sergeants_of(session, team.id)
+    reply = Reply(card=card)
+    return len(await fan_out(context, job=JOB, to=sergeants, reply=reply, suffix=f"team{team.id}"))

@@ -9,20 +9,19 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.calendar import is_briefing_day
 from dialogs.core import Action, Card, Reply, Section, Turn, UserError
 from dialogs.counts import (
-    COUNT_LABELS,
     NOTES_HINT,
+    count_facts,
     count_fields,
+    count_values,
     counts_from_words,
     notes_field,
     parse_counts,
     parse_notes,
 )
-from dialogs.jobs import Job, JobContext
+from dialogs.jobs import TeamJobContext, fan_out, on_briefing_days, team_job
 from dialogs.officer_day import (
-    MEMBER_ROLES,
     answer_day,
     check_end_of_shift_day,
     home_team,
@@ -30,8 +29,8 @@ from dialogs.officer_day import (
     short_day,
 )
 from dialogs.router import Router
-from storage import officer_day, outbox
-from storage.models import COUNT_FIELDS, PcsoReturn, Role, Team
+from storage import officer_day
+from storage.models import COUNT_FIELDS, MEMBER_ROLES, PcsoReturn, Role, Team
 
 PROMPTS = "pcso-returns"
 VERB = "pcso_return.submit"
@@ -48,7 +47,7 @@ def register(router: Router) -> None:
     )
     router.verb(VERB, submit, roles=MEMBER_ROLES)
     router.job(
-        Job(
+        team_job(
             name=PROMPTS,
             run=send_prompts,
             due=prompt_time,
@@ -115,14 +114,12 @@ async def _record(
 def return_card(day: date, current: PcsoReturn | None, zone: ZoneInfo) -> Card:
     """The return form, pre-filled with the last submission (which it also summarises)."""
     sections = [Section(lines=("Whole numbers from 0 to 999.", NOTES_HINT))]
-    values = {name: getattr(current, name) for name in COUNT_FIELDS} if current else None
+    values = count_values(current) if current else None
     if current is not None:
         sections.append(
             Section(
                 heading=f"Recorded at {local_hhmm(current.submitted_at, zone)}",
-                facts=tuple(
-                    (COUNT_LABELS[name], str(getattr(current, name))) for name in COUNT_FIELDS
-                ),
+                facts=count_facts(count_values(current)),
                 lines=("To change it, edit the numbers and send again; the latest counts.",),
             )
         )
@@ -135,28 +132,17 @@ def return_card(day: date, current: PcsoReturn | None, zone: ZoneInfo) -> Card:
     )
 
 
-def prompt_time(team: Team | None, day: date) -> time | None:
-    if team is None or not team.pcso_returns or not is_briefing_day(team, day):
-        return None
-    return team.returns_time
+_on_returns_days = on_briefing_days("returns_time")
 
 
-async def send_prompts(context: JobContext) -> int:
+def prompt_time(team: Team, day: date) -> time | None:
+    """The returns time on briefing days, for teams that use PCSO daily returns."""
+    return _on_returns_days(team, day) if team.pcso_returns else None
+
+
+async def send_prompts(context: TeamJobContext) -> int:
     """One card per PCSO on duty that day (team leaders send the team's return instead)."""
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
-    team = context.team
     card = return_card(context.day, None, context.settings.zone)
-    recorded = 0
-    for member in await officer_day.on_duty(context.session, team.id, context.day):
-        if member.role != Role.PCSO.value:
-            continue
-        recorded += await outbox.enqueue(
-            context.session,
-            job=PROMPTS,
-            officer_id=member.id,
-            team_id=team.id,
-            day=context.day,
-            payload=Reply(card=card).to_dict(),
-        )
-    return recorded
+    on_duty = await officer_day.on_duty(context.session, context.team.id, context.day)
+    pcsos = [m for m in on_duty if m.role == Role.PCSO.value]
+    return len(await fan_out(context, job=PROMPTS, to=pcsos, reply=Reply(card=card)))

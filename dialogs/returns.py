@@ -18,23 +18,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.calendar import is_briefing_day
 from dialogs.core import Action, Card, Field, Reply, Section, Turn, UserError
 from dialogs.counts import (
-    COUNT_LABELS,
+    count_facts,
     count_fields,
     counts_from_words,
     notes_field,
     parse_counts,
     parse_notes,
+    too_long,
 )
-from dialogs.jobs import Job, JobContext
+from dialogs.jobs import TeamJobContext, fan_out, on_briefing_days, team_job
 from dialogs.officer_day import check_end_of_shift_day, local_hhmm, short_day
 from dialogs.router import Router
 from dialogs.supervision import OUTCOME_TITLES, POSTERS, choose_team, parse_date
 from dialogs.tasking import task_line
-from storage import officers, outbox, supervision
-from storage.models import COUNT_FIELDS, OUTCOMES, Team
+from storage import officers, supervision
+from storage.models import OUTCOMES, Team
 from storage.models.supervision import OUTCOME_NOTE_MAX
 from storage.supervision import Outcome, ReturnView, TaskView
 
@@ -56,7 +56,7 @@ def register(router: Router) -> None:
     )
     router.verb(VERB, submit_returns, roles=POSTERS)
     router.job(
-        Job(
+        team_job(
             name=JOB,
             run=send_prompts,
             due=prompt_time,
@@ -65,7 +65,7 @@ def register(router: Router) -> None:
         )
     )
     router.job(
-        Job(
+        team_job(
             name=REPEAT_JOB,
             run=send_reminders,
             due=repeat_time,
@@ -194,11 +194,8 @@ def parse_outcomes(data: Mapping[str, Any], tasks: Sequence[TaskView]) -> dict[i
         if raw not in OUTCOMES:
             shown = f"'{raw[:20]}' is not an outcome" if raw else "has no outcome"
             problems.append(f"Task {n} {shown}: choose {accepted}.")
-        elif len(note) > OUTCOME_NOTE_MAX:
-            problems.append(
-                f"Task {n}: the note is limited to {OUTCOME_NOTE_MAX} characters; "
-                f"it has {len(note)}."
-            )
+        elif problem := too_long(note, OUTCOME_NOTE_MAX, f"Task {n}: the note"):
+            problems.append(problem)
         else:
             found[task.id] = Outcome(raw, note or None)
     if problems:
@@ -217,7 +214,7 @@ def _recorded_card(
         f"{t.position}. {t.description}: {OUTCOME_TITLES[outcomes[t.id].outcome].lower()}"
         for t in tasks
     )
-    facts = tuple((COUNT_LABELS[name], str(counts[name])) for name in COUNT_FIELDS)
+    facts = count_facts(counts)
     return Card(
         title=f"Returns recorded: {team.name}, {short_day(day)}",
         sections=(Section(lines=lines, facts=facts),),
@@ -227,13 +224,10 @@ def _recorded_card(
 # --- the reminders -----------------------------------------------------------------------
 
 
-def prompt_time(team: Team | None, day: date) -> time | None:
-    if team is None or not is_briefing_day(team, day):
-        return None
-    return team.returns_time
+prompt_time = on_briefing_days("returns_time")
 
 
-def repeat_time(team: Team | None, day: date) -> time | None:
+def repeat_time(team: Team, day: date) -> time | None:
     """An hour after the returns time, the same day (none if that passes midnight)."""
     first = prompt_time(team, day)
     if first is None:
@@ -242,32 +236,20 @@ def repeat_time(team: Team | None, day: date) -> time | None:
     return later.time() if later.date() == day else None
 
 
-async def send_prompts(context: JobContext) -> int:
+async def send_prompts(context: TeamJobContext) -> int:
     return await _remind(context, suffix="", intro="Time for today's returns.")
 
 
-async def send_reminders(context: JobContext) -> int:
+async def send_reminders(context: TeamJobContext) -> int:
     intro = "Reminder: today's returns have not arrived yet."
     return await _remind(context, suffix="reminder", intro=intro)
 
 
-async def _remind(context: JobContext, *, suffix: str, intro: str) -> int:
+async def _remind(context: TeamJobContext, *, suffix: str, intro: str) -> int:
     """The returns card to each team leader, unless returns for the day are in already."""
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
     team, session = context.team, context.session
     if await supervision.has_return(session, team.id, context.day):
         return 0
     card = await returns_card(session, team, context.day, context.settings.zone, intro)
-    recorded = 0
-    for leader in await officers.team_leaders_of(session, team.id):
-        recorded += await outbox.enqueue(
-            session,
-            job=JOB,
-            officer_id=leader.id,
-            team_id=team.id,
-            day=context.day,
-            payload=Reply(card=card).to_dict(),
-            suffix=suffix,
-        )
-    return recorded
+    leaders = await officers.team_leaders_of(session, team.id)
+    return len(await fan_out(context, job=JOB, to=leaders, reply=Reply(card=card), suffix=suffix))

@@ -3,13 +3,14 @@
 At the team's review time each supervising sergeant gets the team's card: what needs
 attention, today's briefing attendance, the previous briefing day's tasks, returns and
 BWV answers. `review [TEAM] [DATE]` gives it on demand to sergeants of the team,
-inspectors of its district and admins; "Reviewed" (`review.ack`) records who read it.
+inspectors of its district and admins; "Reviewed" (`review.ack`, typed `reviewed [TEAM]
+[DATE]`) records who read it.
 Every card sent or shown, and every read, is written to the audit log.
 """
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +20,8 @@ from dialogs.bwv import CATEGORY
 from dialogs.bwv import TITLES as BWV_TITLES
 from dialogs.calendar import briefing_days_back, is_briefing_day, previous_briefing_day
 from dialogs.core import Action, Card, Reply, Section, Turn, UserError
-from dialogs.counts import COUNT_LABELS
-from dialogs.jobs import Job, JobContext
+from dialogs.counts import count_facts, count_values
+from dialogs.jobs import TeamJobContext, fan_out, on_briefing_days, team_job
 from dialogs.officer_day import ANSWER_TITLES, local_hhmm, short_day
 from dialogs.router import Router
 from dialogs.supervision import (
@@ -32,8 +33,8 @@ from dialogs.supervision import (
     parse_date,
     split_date,
 )
-from storage import audit, officers, outbox, supervision
-from storage.models import ATTENDANCE_ANSWERS, BWV_STATUSES, COUNT_FIELDS, Team
+from storage import audit, officers, supervision
+from storage.models import ATTENDANCE_ANSWERS, BWV_STATUSES, Officer, Team
 from storage.review import Person, Review, ReviewDays, TaskLine, build_review
 
 VERB = "review.ack"
@@ -49,12 +50,19 @@ def register(router: Router) -> None:
         usage="review [TEAM] [DATE]",
         summary="a team's morning review, e.g. review Maidstone PSTF 2026-12-01",
     )
+    router.command(
+        "reviewed",
+        mark_reviewed,
+        roles=REVIEWERS,
+        usage="reviewed [TEAM] [DATE]",
+        summary="mark a team's morning review as read (the Reviewed button, typed)",
+    )
     router.verb(VERB, acknowledge, roles=REVIEWERS)
     router.job(
-        Job(
+        team_job(
             name=JOB,
             run=send_reviews,
-            due=review_time,
+            due=on_briefing_days("review_time"),
             grace=timedelta(hours=3),
             summary="the morning review card to each supervising sergeant",
         )
@@ -89,10 +97,23 @@ async def show_review(turn: Turn) -> list[Reply]:
 
 
 async def acknowledge(turn: Turn) -> list[Reply]:
+    """`review.ack`: the "Reviewed" button; the card is updated in place."""
     data = turn.data or {}
     team = await choose_team(turn, str(data.get("team") or ""), command="review")
-    await _check_can_see(turn, team)
     day = parse_date(data.get("date"), "date")
+    return await _mark_read(turn, team, day, replace=True)
+
+
+async def mark_reviewed(turn: Turn) -> list[Reply]:
+    """`reviewed [TEAM] [DATE]`: the typed equivalent of the "Reviewed" button."""
+    team_words, day = split_date(turn.text, turn.today)
+    team = await choose_team(turn, team_words, command="reviewed")
+    return await _mark_read(turn, team, day, replace=False)
+
+
+async def _mark_read(turn: Turn, team: Team, day: date, *, replace: bool) -> list[Reply]:
+    """Record (once) and audit that this officer read the team's review for the day."""
+    await _check_can_see(turn, team)
     _read, new = await supervision.mark_read(
         turn.session, team_id=team.id, day=day, officer_id=turn.officer.id, read_at=turn.now
     )
@@ -101,7 +122,7 @@ async def acknowledge(turn: Turn) -> list[Reply]:
             turn.session, "review.ack", officer=turn.officer, team=team.name, day=day.isoformat()
         )
     review = await load_review(turn.session, team, day, turn.zone)
-    return [Reply(card=review_card(review, turn.officer.id, turn.zone), replace=True)]
+    return [Reply(card=review_card(review, turn.officer.id, turn.zone), replace=replace)]
 
 
 async def _check_can_see(turn: Turn, team: Team) -> None:
@@ -112,40 +133,26 @@ async def _check_can_see(turn: Turn, team: Team) -> None:
 # --- the scheduled review ----------------------------------------------------------------
 
 
-def review_time(team: Team | None, day: date) -> time | None:
-    if team is None or not is_briefing_day(team, day):
-        return None
-    return team.review_time
-
-
-async def send_reviews(context: JobContext) -> int:
+async def send_reviews(context: TeamJobContext) -> int:
     """One card per supervising sergeant, keyed per sergeant, team and day."""
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
     team, session, zone = context.team, context.session, context.settings.zone
     review = await load_review(session, team, context.day, zone)
-    recorded = 0
-    for sergeant in await officers.sergeants_of(session, team.id):
-        card = review_card(review, sergeant.id, zone)
-        if await outbox.enqueue(
+
+    def card(sergeant: Officer) -> Reply:
+        return Reply(card=review_card(review, sergeant.id, zone))
+
+    sergeants = await officers.sergeants_of(session, team.id)
+    sent = await fan_out(context, job=JOB, to=sergeants, reply=card, suffix=f"team{team.id}")
+    for sergeant in sent:
+        await audit.record(
             session,
-            job=JOB,
-            officer_id=sergeant.id,
-            team_id=team.id,
-            day=context.day,
-            payload=Reply(card=card).to_dict(),
-            suffix=f"team{team.id}",
-        ):
-            recorded += 1
-            await audit.record(
-                session,
-                "review.sent",
-                actor="system",
-                to=sergeant.collar_number,
-                team=team.name,
-                day=context.day.isoformat(),
-            )
-    return recorded
+            "review.sent",
+            actor="system",
+            to=sergeant.collar_number,
+            team=team.name,
+            day=context.day.isoformat(),
+        )
+    return len(sent)
 
 
 # --- the card ----------------------------------------------------------------------------
@@ -163,7 +170,7 @@ def review_card(review: Review, viewer_id: int, zone: ZoneInfo) -> Card:
     else:
         sections = (
             Section(heading="Needs your attention", lines=exception_lines(review, zone)),
-            _attendance(review),
+            _attendance(review, zone),
             _tasks(review),
             *_pcso_returns(review),
             _bwv(review),
@@ -220,13 +227,19 @@ def _vulnerable_lines(review: Review) -> list[str]:
     ]
 
 
-def _attendance(review: Review) -> Section:
+def _answered(who: Person, review: Review, zone: ZoneInfo) -> str:
+    """A name, marked with the time when the answer came after the review time."""
+    at = review.late.get(who.id)
+    return who.name if at is None else f"{who.name} (late, {local_hhmm(at, zone)})"
+
+
+def _attendance(review: Review, zone: ZoneInfo) -> Section:
     heading = f"Briefing today, {short_day(review.days.day)}"
     if not review.days.briefing_today and not review.attendance:
         return Section(heading=heading, lines=("Not a briefing day.",))
     facts: list[tuple[str, str]] = []
     for answer in ATTENDANCE_ANSWERS:
-        answered = names(review.attendance.get(answer, ()))
+        answered = ", ".join(_answered(p, review, zone) for p in review.attendance.get(answer, ()))
         away = [f"{p.name} (away)" for p in review.away.get(answer, ())]
         shown = ", ".join(x for x in (answered, *away) if x)
         if shown:
@@ -254,8 +267,7 @@ def _tasks(review: Review) -> Section:
         return Section(heading=heading, lines=tuple(lines))
     by = review.returns_by.name if review.returns_by else "unknown"
     lines.append(f"Returns from {by}." + (f" Notes: {returns.notes}" if returns.notes else ""))
-    facts = tuple((COUNT_LABELS[name], str(returns.counts[name])) for name in COUNT_FIELDS)
-    return Section(heading=heading, lines=tuple(lines), facts=facts)
+    return Section(heading=heading, lines=tuple(lines), facts=count_facts(returns.counts))
 
 
 def _task_text(task: TaskLine) -> str:
@@ -275,7 +287,7 @@ def _pcso_returns(review: Review) -> tuple[Section, ...]:
         return ()
     lines = [
         f"{p.name}: "
-        + ", ".join(f"{COUNT_LABELS[name]} {getattr(row, name)}" for name in COUNT_FIELDS)
+        + ", ".join(f"{label} {value}" for label, value in count_facts(count_values(row)))
         + (f". {row.notes}" if row.notes else "")
         for p, row in review.pcso_returns
     ]

@@ -2,8 +2,13 @@
 
 Mondays at review time each inspector of the district gets, per team, last week's briefing
 attendance, returns completion, BWV answer and categorisation rates, overdue one-to-ones
-and reviews marked read. The job runs per team; the delivery is keyed per inspector and
-day, so a district of several teams still sends it once. `rollup` shows it on demand.
+and reviews marked read. `rollup` shows it on demand.
+
+The job runs once (not per team) and builds each district's card once. A job that is not
+per team has no team to take a review time from, so it is due at the default review time
+(`ROLLUP_TIME`, 08:30 local, the Team model's default) on Mondays, whatever the teams'
+own review times; the figures are last week's, so they do not change during the morning.
+The delivery is keyed per inspector and day.
 """
 
 from __future__ import annotations
@@ -14,17 +19,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.calendar import briefing_days_between
 from dialogs.core import Card, Reply, Section, Turn, UserError
-from dialogs.jobs import Job, JobContext
+from dialogs.jobs import Job, JobContext, fan_out
 from dialogs.officer_day import short_day
 from dialogs.router import Router
-from dialogs.supervision import briefing_days_between, rate
-from storage import audit, officers, outbox, supervision
+from dialogs.supervision import rate
+from storage import audit, officers, supervision
 from storage.models import Role, Team
+from storage.models.core import team_default
 from storage.periods import Figures, latest_return_ids, period_figures, read_days
 from storage.review import joined_on
 
 JOB = "inspector-rollup"
+ROLLUP_TIME: time = team_default("review_time")
 
 
 def register(router: Router) -> None:
@@ -41,6 +49,7 @@ def register(router: Router) -> None:
             run=send_rollups,
             due=rollup_time,
             grace=timedelta(hours=3),
+            per_team=False,
             summary="Mondays: last week's figures per team, to the district's inspectors",
         )
     )
@@ -65,23 +74,26 @@ def last_week(day: date) -> tuple[date, date]:
 async def district_week(
     session: AsyncSession, district: str, day: date, zone: ZoneInfo
 ) -> list[TeamWeek]:
+    """Each team's week; what can be read for every team at once is (by team ids)."""
     teams = await officers.district_teams(session, district)
     first, last = last_week(day)
     ids = [t.id for t in teams]
     returned = await latest_return_ids(session, ids, first, last)
     read = await read_days(session, ids, first, last)
+    members = await officers.members_of_teams(session, ids)
+    everyone = [m.id for team_members in members.values() for m in team_members]
+    held = await supervision.last_one_to_ones(session, everyone, day)
     weeks = []
     for team in teams:
         days = briefing_days_between(team, first, last)
         week = TeamWeek(team=team, briefing_days=len(days))
-        members = await officers.members(session, team.id)
-        for figures in (await period_figures(session, team, members, days, zone)).values():
+        mine = members.get(team.id, [])
+        for figures in (await period_figures(session, team, mine, days, zone)).values():
             week.figures.add(figures)
         week.returns_days = sum((team.id, d) in returned for d in days)
         week.read_days = sum((team.id, d) in read for d in days)
-        held = await supervision.last_one_to_ones(session, [m.id for m in members], day)
         week.overdue = sum(
-            supervision.is_overdue(held.get(m.id), joined_on(m, zone), day) for m in members
+            supervision.is_overdue(held.get(m.id), joined_on(m, zone), day) for m in mine
         )
         weeks.append(week)
     return weeks
@@ -121,28 +133,19 @@ async def show_rollup(turn: Turn) -> list[Reply]:
     return [Reply(card=rollup_card(district, turn.today, weeks))]
 
 
-def rollup_time(team: Team | None, day: date) -> time | None:
-    if team is None or day.weekday() != 0:
-        return None
-    return team.review_time
+def rollup_time(_team: Team | None, day: date) -> time | None:
+    """Mondays at the default review time (see the module's docstring)."""
+    return ROLLUP_TIME if day.weekday() == 0 else None
 
 
 async def send_rollups(context: JobContext) -> int:
-    if context.team is None:
-        raise ValueError("a per-team job ran without a team")
-    session, district = context.session, context.team.district
-    inspectors = await officers.inspectors_of(session, district)
-    if not inspectors:
-        return 0
-    weeks = await district_week(session, district, context.day, context.settings.zone)
-    card = rollup_card(district, context.day, weeks)
-    recorded = 0
-    for inspector in inspectors:
-        recorded += await outbox.enqueue(
-            session,
-            job=JOB,
-            officer_id=inspector.id,
-            day=context.day,
-            payload=Reply(card=card).to_dict(),
-        )
+    """Each district with an inspector: its card built once, one delivery per inspector."""
+    session, recorded = context.session, 0
+    for district in await officers.districts(session):
+        inspectors = await officers.inspectors_of(session, district)
+        if not inspectors:
+            continue
+        weeks = await district_week(session, district, context.day, context.settings.zone)
+        reply = Reply(card=rollup_card(district, context.day, weeks))
+        recorded += len(await fan_out(context, job=JOB, to=inspectors, reply=reply))
     return recorded

@@ -11,9 +11,6 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
-from dialogs.calendar import is_briefing_day
 from dialogs.core import Turn, UserError
 from storage import officers
 from storage.models import Role, Team
@@ -26,18 +23,8 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 async def visible_teams(turn: Turn) -> Sequence[Team]:
-    """The teams whose supervision data this officer may see or act on."""
-    me = turn.officer
-    if me.role == Role.TEAM_LEADER.value:
-        own = await officers.team(turn.session, me.team_id)
-        return [own] if own else []
-    if me.role == Role.SERGEANT.value:
-        return await officers.supervised_teams(turn.session, me.id)
-    if me.role == Role.INSPECTOR.value:
-        return await officers.district_teams(turn.session, me.district)
-    if me.role == Role.ADMIN.value:
-        return (await turn.session.scalars(select(Team).order_by(Team.name))).all()
-    return []
+    """The teams this officer may see or act on: `officers.visible_teams`."""
+    return await officers.visible_teams(turn.session, turn.officer)
 
 
 async def choose_team(turn: Turn, name: str, *, command: str) -> Team:
@@ -82,11 +69,6 @@ def parse_date(raw: object, what: str) -> date:
         raise UserError(
             f"'{str(raw)[:20]}' is not a date: give the {what} as YYYY-MM-DD."
         ) from error
-
-
-def briefing_days_between(team: Team, first: date, last: date) -> list[date]:
-    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return [d for d in days if is_briefing_day(team, d)]
 
 
 def names(people: Iterable[Person]) -> str:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from dialogs.core import Action, Card, Field, Reply, Section, Turn, UserError
+from dialogs.counts import too_long
 from dialogs.officer_day import short_day
 from dialogs.router import Router
 from dialogs.supervision import POSTERS, choose_team, parse_date, visible_teams
@@ -197,17 +198,14 @@ def _task_problems(
     members: Mapping[str, Officer],
     posting: Posting,
 ) -> list[str]:
-    problems = []
-    if len(description) > DESCRIPTION_MAX:
-        problems.append(
-            f"Task {n}: the description is limited to {DESCRIPTION_MAX} characters; "
-            f"it has {len(description)}."
+    problems = [
+        problem
+        for problem in (
+            too_long(description, DESCRIPTION_MAX, f"Task {n}: the description"),
+            too_long(reference, REFERENCE_MAX, f"Task {n}: the reference"),
         )
-    if len(reference) > REFERENCE_MAX:
-        problems.append(
-            f"Task {n}: the reference is limited to {REFERENCE_MAX} characters "
-            f"(a CAD, case or OSARA reference); it has {len(reference)}."
-        )
+        if problem
+    ]
     if not collars:
         problems.append(f"Task {n} has no PCSOs: give their collar numbers, e.g. P301, P302.")
     unknown = [c for c in collars if c not in members]

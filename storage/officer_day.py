@@ -6,7 +6,7 @@ for that officer and day (ids grow in commit order within one officer's answers)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -110,41 +110,27 @@ async def latest(
     )
 
 
-async def history(
-    session: AsyncSession, model: type[Answer], officer_id: int, day: date
-) -> Sequence[Answer]:
-    """Every answer the officer gave for the day, oldest first (changes are kept)."""
-    return (
-        await session.scalars(
-            select(model).where(model.officer_id == officer_id, model.day == day).order_by(model.id)
-        )
-    ).all()
-
-
-async def latest_for_team(
-    session: AsyncSession, model: type[Answer], team_id: int, day: date
-) -> dict[int, Answer]:
-    """Officer id → the answer that counts, for everyone in the team who answered that day."""
+async def latest_answers(
+    session: AsyncSession,
+    model: type[Answer],
+    first: date,
+    last: date,
+    *,
+    team_id: int | None = None,
+    officer_id: int | None = None,
+) -> dict[tuple[int, date], Answer]:
+    """(officer id, day) → the answer that counts (the highest id), from `first` to `last`,
+    for one team's answers (`team_id`) or one officer's (`officer_id`)."""
+    if (team_id is None) == (officer_id is None):
+        raise ValueError("give exactly one of team_id and officer_id")
+    scope = model.team_id == team_id if team_id is not None else model.officer_id == officer_id
     newest = (
         select(func.max(model.id))
-        .where(model.team_id == team_id, model.day == day)
-        .group_by(model.officer_id)
+        .where(scope, model.day >= first, model.day <= last)
+        .group_by(model.officer_id, model.day)
     )
     rows = (await session.scalars(select(model).where(model.id.in_(newest)))).all()
-    return {row.officer_id: row for row in rows}
-
-
-async def latest_by_day(
-    session: AsyncSession, model: type[Answer], officer_id: int, first: date, last: date
-) -> dict[date, Answer]:
-    """Day → the officer's answer that counts, for each day from `first` to `last` answered."""
-    newest = (
-        select(func.max(model.id))
-        .where(model.officer_id == officer_id, model.day >= first, model.day <= last)
-        .group_by(model.day)
-    )
-    rows = (await session.scalars(select(model).where(model.id.in_(newest)))).all()
-    return {row.day: row for row in rows}
+    return {(row.officer_id, row.day): row for row in rows}
 
 
 # --- away periods ------------------------------------------------------------------------
@@ -175,25 +161,31 @@ def _active() -> Any:
     return AwayPeriod.cancelled_at.is_(None)
 
 
-async def away_on(
-    session: AsyncSession, officer_ids: Collection[int], day: date
-) -> dict[int, AwayPeriod]:
-    """Officer id → the away period covering `day` (the most recently recorded one)."""
-    if not officer_ids:
+async def away_days(
+    session: AsyncSession, officer_ids: Collection[int], days: Iterable[date]
+) -> dict[tuple[int, date], str]:
+    """(officer id, day) → away reason, for the given days (the latest booking wins)."""
+    wanted = sorted(set(days))
+    if not officer_ids or not wanted:
         return {}
-    rows = (
+    periods = (
         await session.scalars(
             select(AwayPeriod)
             .where(
                 AwayPeriod.officer_id.in_(list(officer_ids)),
-                AwayPeriod.first_day <= day,
-                AwayPeriod.last_day >= day,
+                AwayPeriod.first_day <= wanted[-1],
+                AwayPeriod.last_day >= wanted[0],
                 _active(),
             )
             .order_by(AwayPeriod.created_at, AwayPeriod.id)
         )
     ).all()
-    return {row.officer_id: row for row in rows}
+    found: dict[tuple[int, date], str] = {}
+    for period in periods:
+        for day in wanted:
+            if period.first_day <= day <= period.last_day:
+                found[(period.officer_id, day)] = period.reason
+    return found
 
 
 async def away_between(
@@ -251,18 +243,21 @@ async def delivered_to(session: AsyncSession, job: str, team_id: int, day: date)
     return set(rows.all())
 
 
+def is_on_duty(answer: AttendanceAnswer | None, away: bool) -> bool:
+    """The one rule for "on duty" (who is reminded to categorise BWV, who owes a return):
+    not away, and the day's briefing answer is in person or remote, or there is none."""
+    return not away and (answer is None or answer.attendance not in ABSENCE_REASONS)
+
+
 async def not_away(session: AsyncSession, team_id: int, day: date) -> list[Officer]:
     """Members of the team (PCSOs and team leaders) not marked away on the day."""
     members = await officers.members(session, team_id)
-    away = await away_on(session, [m.id for m in members], day)
-    return [m for m in members if m.id not in away]
+    away = await away_days(session, [m.id for m in members], [day])
+    return [m for m in members if (m.id, day) not in away]
 
 
 async def on_duty(session: AsyncSession, team_id: int, day: date) -> list[Officer]:
-    """Members not away whose briefing answer for the day is in person or remote, or who
-    did not answer; anyone who answered with a reason for not attending is off duty."""
+    """Members on duty on the day (`is_on_duty`); those away are left out first."""
     present = await not_away(session, team_id, day)
-    answers = await latest_for_team(session, AttendanceAnswer, team_id, day)
-    return [
-        m for m in present if m.id not in answers or answers[m.id].attendance not in ABSENCE_REASONS
-    ]
+    answers = await latest_answers(session, AttendanceAnswer, day, day, team_id=team_id)
+    return [m for m in present if is_on_duty(answers.get((m.id, day)), away=False)]

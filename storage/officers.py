@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Officer, Role, Supervision, Team
+from storage.models import MEMBER_ROLES, Officer, Role, Supervision, Team
 
 
 async def by_collar(session: AsyncSession, collar: str) -> Officer | None:
@@ -24,6 +24,10 @@ async def by_email(session: AsyncSession, email: str) -> Officer | None:
     return await session.scalar(
         select(Officer).where(func.lower(Officer.email) == email.strip().lower())
     )
+
+
+async def by_teams_user_id(session: AsyncSession, teams_user_id: str) -> Officer | None:
+    return await session.scalar(select(Officer).where(Officer.teams_user_id == teams_user_id))
 
 
 async def by_slack_user_id(session: AsyncSession, slack_user_id: str) -> Officer | None:
@@ -46,11 +50,33 @@ async def members(session: AsyncSession, team_id: int) -> Sequence[Officer]:
             .where(
                 Officer.team_id == team_id,
                 Officer.active.is_(True),
-                Officer.role.in_([Role.PCSO.value, Role.TEAM_LEADER.value]),
+                Officer.role.in_(MEMBER_ROLES),
             )
             .order_by(Officer.collar_number)
         )
     ).all()
+
+
+async def members_of_teams(
+    session: AsyncSession, team_ids: Sequence[int]
+) -> dict[int, list[Officer]]:
+    """Team id → its active PCSOs and team leaders, by collar number, in one query."""
+    found: dict[int, list[Officer]] = {team_id: [] for team_id in team_ids}
+    if not team_ids:
+        return found
+    rows = await session.scalars(
+        select(Officer)
+        .where(
+            Officer.team_id.in_(list(team_ids)),
+            Officer.active.is_(True),
+            Officer.role.in_(MEMBER_ROLES),
+        )
+        .order_by(Officer.collar_number)
+    )
+    for officer in rows:
+        if officer.team_id is not None:
+            found[officer.team_id].append(officer)
+    return found
 
 
 async def sergeants_of(session: AsyncSession, team_id: int) -> Sequence[Officer]:
@@ -97,6 +123,12 @@ async def district_teams(session: AsyncSession, district: str) -> Sequence[Team]
     ).all()
 
 
+async def districts(session: AsyncSession) -> list[str]:
+    """The districts that have teams, each once (case-insensitively), by name."""
+    names = (await session.scalars(select(Team.district).distinct())).all()
+    return sorted({name.lower(): name for name in names}.values(), key=str.lower)
+
+
 async def inspectors_of(session: AsyncSession, district: str) -> Sequence[Officer]:
     return (
         await session.scalars(
@@ -111,13 +143,22 @@ async def inspectors_of(session: AsyncSession, district: str) -> Sequence[Office
     ).all()
 
 
-async def can_see_team(session: AsyncSession, officer: Officer, team: Team) -> bool:
-    """Sergeants see the teams they supervise, inspectors their district, admins all."""
-    if officer.role == Role.ADMIN.value:
-        return True
-    if officer.role == Role.INSPECTOR.value:
-        return officer.district.lower() == team.district.lower()
+async def visible_teams(session: AsyncSession, officer: Officer) -> Sequence[Team]:
+    """The one authorisation rule for team data: team leaders act for their own team,
+    sergeants for the teams they supervise, inspectors for their district's teams and
+    admins for every team; PCSOs for none."""
+    if officer.role == Role.TEAM_LEADER.value:
+        own = await team(session, officer.team_id)
+        return [own] if own else []
     if officer.role == Role.SERGEANT.value:
-        link = await session.get(Supervision, (officer.id, team.id))
-        return link is not None
-    return False
+        return await supervised_teams(session, officer.id)
+    if officer.role == Role.INSPECTOR.value:
+        return await district_teams(session, officer.district)
+    if officer.role == Role.ADMIN.value:
+        return (await session.scalars(select(Team).order_by(Team.name))).all()
+    return []
+
+
+async def can_see_team(session: AsyncSession, officer: Officer, team: Team) -> bool:
+    """Whether `team` is one of the officer's `visible_teams`."""
+    return any(t.id == team.id for t in await visible_teams(session, officer))

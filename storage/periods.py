@@ -28,7 +28,8 @@ from storage.models import (
     Team,
     TeamReturn,
 )
-from storage.review import LoadedDays, away_days, joined_on, latest_answers, on_duty
+from storage.officer_day import away_days, latest_answers
+from storage.review import LoadedDays, joined_on, on_duty
 
 PLANNED_OFF = ("rest_day", "annual_leave")
 
@@ -70,10 +71,10 @@ async def period_figures(
     first, last = min(briefing_days), max(briefing_days)
     loaded = LoadedDays(
         members=members,
-        attendance=await latest_answers(session, AttendanceAnswer, team.id, first, last),
+        attendance=await latest_answers(session, AttendanceAnswer, first, last, team_id=team.id),
         away=await away_days(session, list(figures), briefing_days),
-        bwv=await latest_answers(session, BwvAnswer, team.id, first, last),
-        pcso=await latest_answers(session, PcsoReturn, team.id, first, last),
+        bwv=await latest_answers(session, BwvAnswer, first, last, team_id=team.id),
+        pcso=await latest_answers(session, PcsoReturn, first, last, team_id=team.id),
     )
     for member in members:
         since = joined_on(member, zone)

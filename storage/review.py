@@ -11,10 +11,9 @@ calendar's business: the caller passes them in.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -22,9 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import officers, supervision
 from storage.models import (
-    ABSENCE_REASONS,
+    MEMBER_ROLES,
     AttendanceAnswer,
-    AwayPeriod,
     BwvAnswer,
     Officer,
     PcsoReturn,
@@ -33,10 +31,8 @@ from storage.models import (
     Supervision,
     Team,
 )
+from storage.officer_day import away_days, is_on_duty, latest_answers
 from storage.supervision import Outcome, ReturnView, TaskView
-
-Answer = TypeVar("Answer", AttendanceAnswer, BwvAnswer, PcsoReturn)
-MEMBER_ROLES = (Role.PCSO.value, Role.TEAM_LEADER.value)
 
 
 @dataclass(frozen=True)
@@ -114,6 +110,13 @@ class Review:
     bwv_no_answer: tuple[Person, ...]
     flags: Flags
     reads: tuple[tuple[Person, datetime], ...]
+    members: tuple[Person, ...] = ()
+    late: dict[int, datetime] = field(default_factory=dict)
+
+    @property
+    def returns_missing(self) -> bool:
+        """A previous briefing day whose team returns never arrived (with members to send them)."""
+        return self.days.previous is not None and self.returns is None and bool(self.members)
 
     @property
     def outstanding(self) -> tuple[TaskLine, ...]:
@@ -121,6 +124,7 @@ class Review:
 
     @property
     def nothing_to_report(self) -> bool:
+        """Nothing recorded and nothing owed: a missing answer or return is something to report."""
         recorded = (
             self.attendance
             or self.away
@@ -129,50 +133,16 @@ class Review:
             or self.pcso_returns
             or self.bwv
         )
-        return not recorded and not self.flags.any()
+        missing = (
+            self.no_answer
+            or self.bwv_no_answer
+            or self.pcso_returns_missing
+            or self.returns_missing
+        )
+        return not recorded and not missing and not self.flags.any()
 
 
 # --- loading -----------------------------------------------------------------------------
-
-
-async def latest_answers(
-    session: AsyncSession, model: type[Answer], team_id: int, first: date, last: date
-) -> dict[tuple[int, date], Answer]:
-    """(officer id, day) → the answer that counts (the highest id), on (team_id, day)."""
-    newest = (
-        select(func.max(model.id))
-        .where(model.team_id == team_id, model.day >= first, model.day <= last)
-        .group_by(model.officer_id, model.day)
-    )
-    rows = (await session.scalars(select(model).where(model.id.in_(newest)))).all()
-    return {(row.officer_id, row.day): row for row in rows}
-
-
-async def away_days(
-    session: AsyncSession, officer_ids: Collection[int], days: Iterable[date]
-) -> dict[tuple[int, date], str]:
-    """(officer id, day) → away reason, for the given days (the latest booking wins)."""
-    wanted = sorted(set(days))
-    if not officer_ids or not wanted:
-        return {}
-    periods = (
-        await session.scalars(
-            select(AwayPeriod)
-            .where(
-                AwayPeriod.officer_id.in_(list(officer_ids)),
-                AwayPeriod.first_day <= wanted[-1],
-                AwayPeriod.last_day >= wanted[0],
-                AwayPeriod.cancelled_at.is_(None),
-            )
-            .order_by(AwayPeriod.created_at, AwayPeriod.id)
-        )
-    ).all()
-    found: dict[tuple[int, date], str] = {}
-    for period in periods:
-        for day in wanted:
-            if period.first_day <= day <= period.last_day:
-                found[(period.officer_id, day)] = period.reason
-    return found
 
 
 async def _people(session: AsyncSession, ids: Collection[int]) -> dict[int, Person]:
@@ -238,7 +208,7 @@ async def build_review(
     if returns is not None and returns.submitted_by_id is not None:
         referenced.add(returns.submitted_by_id)
     people.update(await _people(session, referenced - people.keys()))
-    today = _attendance_today(loaded, days.day)
+    today = _attendance_today(loaded, days.day, days.briefing_today)
     previous = _previous_day(team, loaded, days.previous)
     return Review(
         team=team,
@@ -255,6 +225,8 @@ async def build_review(
         bwv_no_answer=previous.bwv_no_answer,
         flags=await _flags(session, team, days, loaded, sergeants, returns, zone),
         reads=tuple(await reads(session, team.id, days.day)),
+        members=tuple(person(m) for m in loaded.members),
+        late=today.late,
     )
 
 
@@ -265,14 +237,14 @@ async def _load_days(session: AsyncSession, team: Team, days: ReviewDays) -> Loa
     loaded = LoadedDays(
         members=members,
         attendance=await latest_answers(
-            session, AttendanceAnswer, team.id, min(wanted), max(wanted)
+            session, AttendanceAnswer, min(wanted), max(wanted), team_id=team.id
         ),
         away=await away_days(session, [m.id for m in members], wanted),
     )
     if days.previous is not None:
         prev = days.previous
-        loaded.bwv = await latest_answers(session, BwvAnswer, team.id, prev, prev)
-        loaded.pcso = await latest_answers(session, PcsoReturn, team.id, prev, prev)
+        loaded.bwv = await latest_answers(session, BwvAnswer, prev, prev, team_id=team.id)
+        loaded.pcso = await latest_answers(session, PcsoReturn, prev, prev, team_id=team.id)
     return loaded
 
 
@@ -290,18 +262,22 @@ class _Today:
     answered: dict[str, tuple[Person, ...]] = field(default_factory=dict)
     away: dict[str, tuple[Person, ...]] = field(default_factory=dict)
     no_answer: tuple[Person, ...] = ()
+    late: dict[int, datetime] = field(default_factory=dict)
 
 
-def _attendance_today(loaded: LoadedDays, day: date) -> _Today:
+def _attendance_today(loaded: LoadedDays, day: date, briefing_today: bool) -> _Today:
+    """Answers (late ones marked), absences, and, on a briefing day, who has not answered."""
     today = _Today()
     for member in loaded.members:
         answer = loaded.attendance.get((member.id, day))
         reason = loaded.away.get((member.id, day))
         if answer is not None:
             _append(today.answered, answer.attendance, person(member))
+            if answer.late:
+                today.late[member.id] = answer.answered_at
         elif reason is not None:
             _append(today.away, reason, person(member))
-        else:
+        elif briefing_today:
             today.no_answer += (person(member),)
     return today
 
@@ -311,11 +287,9 @@ def _append(groups: dict[str, tuple[Person, ...]], key: str, who: Person) -> Non
 
 
 def on_duty(loaded: LoadedDays, officer_id: int, day: date) -> bool:
-    """Not away, and in person, remote or no answer: who is reminded to categorise BWV."""
-    if (officer_id, day) in loaded.away:
-        return False
-    answer = loaded.attendance.get((officer_id, day))
-    return answer is None or answer.attendance not in ABSENCE_REASONS
+    """`officer_day.is_on_duty` for loaded days."""
+    key = (officer_id, day)
+    return is_on_duty(loaded.attendance.get(key), away=key in loaded.away)
 
 
 @dataclass

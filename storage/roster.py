@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ROLES, Officer, Role, Supervision, Team
+from storage.models import MEMBER_ROLES, ROLES, Officer, Role, Supervision, Team
 
 COLUMNS = (
     "collar_number",
@@ -33,7 +33,6 @@ COLLAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
-TEAM_ROLES = (Role.PCSO.value, Role.TEAM_LEADER.value)
 
 
 class RosterError(Exception):
@@ -126,7 +125,7 @@ def parse(text: str) -> list[RosterRow]:
                 )
             else:
                 seen[kind][value] = line
-        if row.role in TEAM_ROLES and row.teams:
+        if row.role in MEMBER_ROLES and row.teams:
             name = row.teams[0].lower()
             earlier = team_district.get(name)
             if earlier and earlier[0].lower() != row.district.lower():
@@ -168,7 +167,7 @@ def _row(line: int, v: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
     if role not in ROLES:
         problems.append(f"unknown role {v.get('role', '')!r} (expected one of: {', '.join(ROLES)})")
     teams = tuple(t.strip() for t in v.get("team", "").split(";") if t.strip())
-    if role in TEAM_ROLES and len(teams) != 1:
+    if role in MEMBER_ROLES and len(teams) != 1:
         problems.append(f"a {role} must be in exactly one team")
     if any(len(t) > 80 for t in teams):
         problems.append("team name longer than 80 characters")
@@ -192,7 +191,7 @@ def _row(line: int, v: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
             collar_number=collar.upper(),
             name=name,
             role=role,
-            teams=teams if role in (*TEAM_ROLES, Role.SERGEANT.value) else (),
+            teams=teams if role in (*MEMBER_ROLES, Role.SERGEANT.value) else (),
             district=district,
             email=email.lower(),
             aad_object_id=aad.lower() if aad else None,
@@ -217,13 +216,13 @@ async def apply(
                 session.add(team)
                 teams[name.lower()] = team
                 summary.teams_created += 1
-            elif row.role in TEAM_ROLES and i == 0 and team.district != row.district:
+            elif row.role in MEMBER_ROLES and i == 0 and team.district != row.district:
                 team.district = row.district
     await session.flush()
     officers = {o.collar_number.upper(): o for o in (await session.scalars(select(Officer))).all()}
     for row in rows:
         officer = officers.get(row.collar_number)
-        home = teams[row.teams[0].lower()].id if row.role in TEAM_ROLES else None
+        home = teams[row.teams[0].lower()].id if row.role in MEMBER_ROLES else None
         wanted = {
             "name": row.name,
             "role": row.role,

@@ -18,29 +18,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.calendar import DAY_NAMES
+from dialogs.calendar import format_days, parse_days
 from storage.models import Team
-from storage.models.core import DEFAULT_BRIEFING_DAYS
+from storage.models.core import team_default
 
-DEFAULTS: dict[str, Any] = {
-    "briefing_time": time(8, 0),
-    "briefing_days": DEFAULT_BRIEFING_DAYS,
-    "briefing_on_bank_holidays": False,
-    "nudge_minutes": 20,
-    "remote_link": None,
-    "briefing_lead": None,
-    "review_time": time(8, 30),
-    "bwv_time": time(15, 30),
-    "returns_time": time(16, 0),
-    "pcso_returns": False,
-    "supervision_ratio": 10,
-}
-SETTINGS = tuple(DEFAULTS)
+SETTINGS = (
+    "briefing_time",
+    "briefing_days",
+    "briefing_on_bank_holidays",
+    "nudge_minutes",
+    "remote_link",
+    "briefing_lead",
+    "review_time",
+    "bwv_time",
+    "returns_time",
+    "pcso_returns",
+    "supervision_ratio",
+)
+
+
+DEFAULTS: dict[str, Any] = {name: team_default(name) for name in SETTINGS}
 COLUMNS = ("team", *SETTINGS)
 MAX_NUDGE_MINUTES = 120
 MAX_RATIO = 100
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TRUE = {"yes", "y", "true", "on", "1"}
 _FALSE = {"no", "n", "false", "off", "0"}
 
@@ -150,21 +151,7 @@ def _time(text: str) -> time:
 
 def _days(text: str) -> str:
     """'mon,wed' or 'mon-fri' (full names too) → the stored form, e.g. 'mon,tue,wed'."""
-    days: set[int] = set()
-    for part in text.lower().replace(" ", "").split(","):
-        first, _, last = part.partition("-")
-        start, end = _day(first), _day(last or first)
-        if end < start:
-            raise ValueError(f"{part!r}: a range must run forwards (e.g. mon-fri)")
-        days.update(range(start, end + 1))
-    return ",".join(DAY_NAMES[d] for d in sorted(days))
-
-
-def _day(word: str) -> int:
-    for number, name in enumerate(DAY_NAMES):
-        if word == name or word == _FULL_DAYS[number]:
-            return number
-    raise ValueError(f"{word!r} is not a day (use mon, tue, wed, thu, fri, sat, sun)")
+    return format_days(parse_days(text))
 
 
 def _flag(text: str) -> bool:

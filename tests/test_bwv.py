@@ -142,6 +142,32 @@ async def test_need_help_shows_guidance_and_tells_each_sergeant(
     assert len(connector.to(sergeants["S102"].conversation_id)) == 1
 
 
+async def test_tapping_need_help_again_tells_the_sergeants_once(
+    people, sample_roster, teams_user, connector, sessions, settings, clock
+):
+    sergeants = officers_of(
+        [r for r in sample_roster if r.collar_number in ("S101", "S102")], teams_user, connector
+    )
+    await install_all(sergeants)
+    connector.clear()
+    clock.now = BWV_TIME
+    help_ = {"day": "2026-12-01", "bwv_status": "need_help"}
+    await people["P311"].execute("bwv.confirm", help_)
+    await people["P311"].execute("bwv.confirm", {**help_, "bwv_status": "categorised"})
+    again = await people["P311"].execute("bwv.confirm", help_)
+    assert "has been told" in again.all_text()
+    await people["P311"].say("need help")
+    await deliver(sessions, settings)
+    for collar in ("S101", "S102"):
+        assert len(connector.to(sergeants[collar].conversation_id)) == 1
+    assert await bwv_answers(sessions, "P311") == [
+        "need_help",
+        "categorised",
+        "need_help",
+        "need_help",
+    ]
+
+
 async def test_bwv_guidance_at_any_time_for_anyone(sample_roster, teams_user, connector):
     sergeant = officers_of(sample_roster, teams_user, connector)["S102"]
     seen = (await sergeant.say("bwv")).all_text()

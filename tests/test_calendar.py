@@ -10,9 +10,12 @@ import pytest
 from dialogs.calendar import (
     at_local,
     briefing_days_back,
+    briefing_days_between,
     first_briefing_day_of_month,
+    format_days,
     is_bank_holiday,
     is_briefing_day,
+    next_briefing_day,
     parse_days,
     previous_briefing_day,
 )
@@ -62,6 +65,23 @@ def test_parse_days_names_a_bad_day():
     assert parse_days("mon, wed,fri") == {0, 2, 4}
     with pytest.raises(ValueError, match="funday"):
         parse_days("mon,funday")
+
+
+def test_parse_days_takes_ranges_and_full_names():
+    assert parse_days("mon-fri") == {0, 1, 2, 3, 4}
+    assert parse_days("Monday-Wednesday, sat") == {0, 1, 2, 5}
+    assert format_days(parse_days("sunday,mon-tue")) == "mon,tue,sun"
+    with pytest.raises(ValueError, match="must run forwards"):
+        parse_days("fri-mon")
+
+
+def test_next_briefing_day_and_briefing_days_between_skip_weekends_and_bank_holidays():
+    weekdays = team()
+    assert next_briefing_day(weekdays, date(2026, 12, 24)) == date(2026, 12, 29)
+    assert briefing_days_between(weekdays, date(2026, 12, 24), date(2026, 12, 29)) == [
+        date(2026, 12, 24),
+        date(2026, 12, 29),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -240,6 +240,26 @@ async def test_reviewed_button_records_who_read_it_and_when(
         assert (entry.actor, entry.detail) == ("S101", {"team": CSU, "day": "2026-12-01"})
 
 
+async def test_reviewed_typed_marks_the_review_read_like_the_button(recorded, sessions, clock):
+    clock.now = datetime(2026, 12, 1, 8, 50, tzinfo=UTC)
+    result = await recorded["S101"].say("reviewed csu north 2026-12-01")
+    [card] = result.cards
+    seen = texts(card)
+    assert seen[0] == "Morning review: Maidstone CSU North, Tue 1 Dec 2026"
+    assert "Reviewed by Chris Walker at 08:50." in seen
+    assert "actions" not in card
+    again = await recorded["S101"].say("reviewed Maidstone CSU North 2026-12-01")
+    assert "Reviewed by Chris Walker at 08:50." in texts(again.cards[0])
+    refused = (await recorded["P301"].say("reviewed csu north")).all_text()
+    assert refused == "Sorry, 'reviewed [TEAM] [DATE]' is only for admins, inspectors, sergeants."
+    async with sessions() as session:
+        [read] = (await session.scalars(select(ReviewRead))).all()
+        assert (read.day, read.read_at) == (TUESDAY, clock.now)
+        acks = await session.scalars(select(AuditEntry).where(AuditEntry.action == "review.ack"))
+        [entry] = acks.all()
+        assert (entry.actor, entry.detail) == ("S101", {"team": CSU, "day": "2026-12-01"})
+
+
 NAMES = ("Alex", "Jordan", "Morgan", "Riley", "Sam", "Patrol", "OSARA")
 
 
@@ -274,10 +294,35 @@ async def test_inspector_of_the_district_and_admin_see_it(recorded):
     assert "Which team? Type review followed by one of" in which
 
 
+async def test_a_day_nobody_answered_lists_them_not_nothing_to_report(people, sessions):
+    """Missing answers and missing returns are something to report (review finding A)."""
+    async with sessions() as session, session.begin():
+        joined = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        await session.execute(update(Officer).values(created_at=joined))
+    lines = texts((await people["S102"].say("review 2026-12-01")).cards[0])
+    assert not any(line.startswith("Nothing to report") for line in lines)
+    assert in_order(
+        lines,
+        (
+            "Morning review: Maidstone PSTF, Tue 1 Dec 2026",
+            "Briefing today, Tue 1 Dec 2026",
+            "No answer: Taylor Brooks, Jamie Reid, Casey Morgan",
+            "Tasks and returns, Mon 30 Nov 2026",
+            "No tasks were set.",
+            "Returns: not received.",
+            "BWV, Mon 30 Nov 2026",
+            "No answer: Taylor Brooks, Jamie Reid, Casey Morgan",
+            "Reviewed",
+        ),
+    )
+
+
 async def test_a_day_with_nothing_to_report_says_so_in_one_line(people, sessions):
     async with sessions() as session, session.begin():
         joined = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
         await session.execute(update(Officer).values(created_at=joined))
+        pstf = await session.scalar(select(Team.id).where(Team.name == PSTF))
+        await session.execute(update(Officer).where(Officer.team_id == pstf).values(active=False))
     card = (await people["S102"].say("review 2026-12-01")).cards[0]
     assert texts(card) == [
         "Morning review: Maidstone PSTF, Tue 1 Dec 2026",
@@ -290,6 +335,19 @@ async def test_a_day_with_nothing_to_report_says_so_in_one_line(people, sessions
         )
     lines = texts((await people["A001"].say("review Maidstone PSTF 2026-12-01")).cards[0])
     assert "Supervision: no active sergeant supervises this team." in lines
+
+
+async def test_a_late_briefing_answer_is_marked_late_in_the_review(people, clock):
+    """An answer after the review time is recorded as late, and the review says so."""
+    clock.now = datetime(2026, 12, 1, 9, 5, tzinfo=UTC)
+    answered = (await people["P311"].say("in person")).all_text()
+    assert "Recorded late (after the 08:30 review)" in answered
+    clock.now = datetime(2026, 12, 1, 8, 10, tzinfo=UTC)
+    await people["P312"].say("remote")
+    clock.now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    lines = texts((await people["S102"].say("review 2026-12-01")).cards[0])
+    assert "In person: Taylor Brooks (late, 09:05)" in lines
+    assert "Remote: Jamie Reid" in lines
 
 
 async def test_building_a_review_does_not_grow_with_the_history(sample_roster, engine, sessions):

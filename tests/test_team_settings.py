@@ -174,3 +174,21 @@ async def test_team_settings_drive_the_prompts(
     }
     nudges = await run(sessions, settings, "briefing-nudges", christmas + timedelta(minutes=30))
     assert nudges.run.occurrences == 0
+
+
+def test_blank_cells_mean_the_defaults_of_spec_md():
+    """Taken from the Team model's column defaults, so the two cannot drift apart."""
+    spec = {
+        "briefing_time": time(8, 0),
+        "briefing_days": "mon,tue,wed,thu,fri",
+        "briefing_on_bank_holidays": False,
+        "nudge_minutes": 20,
+        "remote_link": None,
+        "briefing_lead": None,
+        "review_time": time(8, 30),
+        "bwv_time": time(15, 30),
+        "returns_time": time(16, 0),
+        "pcso_returns": False,
+        "supervision_ratio": 10,
+    }
+    assert spec == team_settings.DEFAULTS

@@ -3,6 +3,7 @@ Alembic and `Base.metadata` see every table."""
 
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.core import (
+    MEMBER_ROLES,
     ROLES,
     AuditEntry,
     ConversationRef,
@@ -42,6 +43,7 @@ __all__ = [
     "ATTENDANCE_ANSWERS",
     "BWV_STATUSES",
     "COUNT_FIELDS",
+    "MEMBER_ROLES",
     "OUTCOMES",
     "PRESENT",
     "ROLES",

@@ -32,6 +32,8 @@ class Role(enum.StrEnum):
 
 
 ROLES = tuple(r.value for r in Role)
+MEMBER_ROLES = (Role.PCSO.value, Role.TEAM_LEADER.value)
+"""The roles that are members of a team: they answer the briefing, BWV and return prompts."""
 DEFAULT_BRIEFING_DAYS = "mon,tue,wed,thu,fri"
 
 
@@ -58,6 +60,12 @@ class Team(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     members: Mapped[list[Officer]] = relationship(back_populates="team", lazy="raise")
+
+
+def team_default(setting: str) -> Any:
+    """A team setting's default (SPEC.md's), from the Team column; None where there is none."""
+    default = Team.__table__.c[setting].default
+    return getattr(default, "arg", None) if default is not None else None
 
 
 class Officer(Base):
