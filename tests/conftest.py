@@ -17,6 +17,7 @@ from storage import roster
 from storage.db import create_engine, create_sessionmaker
 from tests.rig import databases
 from tests.rig.connector import FakeConnector
+from tests.rig.officer_day import install_all, officers_of
 from tests.rig.teams import TeamsUser
 
 SAMPLE_ROSTER = Path(__file__).parent.parent / "docs" / "sample-roster.csv"
@@ -149,3 +150,12 @@ def teams_user(
         return TeamsUser(http=http, connector=connector, **fields)
 
     return make
+
+
+@pytest.fixture
+async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
+    """Every member of the sample roster as a Teams user who has installed the bot."""
+    users = officers_of(sample_roster, teams_user, connector)
+    await install_all(users)
+    connector.clear()
+    return users

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from storage.models import AttendanceAnswer, Delivery, Officer
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, freeze_turns, install_all, officers_of, run
+from tests.rig.officer_day import Clock, freeze_turns, officers_of, run
 from tests.rig.teams import TeamsUser, card_texts
 
 TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 08:00 GMT, Tuesday 1 December 2026
@@ -27,14 +27,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 async def bot_url(clock: Clock, start_bot: Any) -> str:
     return await start_bot()
-
-
-@pytest.fixture
-async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
-    users = officers_of(sample_roster, teams_user, connector)
-    await install_all(users)
-    connector.clear()
-    return users
 
 
 def prompts(connector: FakeConnector, user: TeamsUser) -> list[Sent]:

@@ -28,14 +28,6 @@ async def bot_url(clock: Clock, start_bot: Any) -> str:
     return await start_bot()
 
 
-@pytest.fixture
-async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
-    users = officers_of(sample_roster, teams_user, connector)
-    await install_all(users)
-    connector.clear()
-    return users
-
-
 def reminders(connector: FakeConnector, user: TeamsUser) -> list[Sent]:
     return [
         s

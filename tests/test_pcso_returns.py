@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from storage.models import Officer, PcsoReturn, Team
-from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import Clock, freeze_turns, install_all, officers_of, run
-from tests.rig.teams import TeamsUser, card_texts
+from tests.rig.officer_day import Clock, freeze_turns, run
+from tests.rig.teams import card_texts
 
 RETURNS_TIME = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 16:00 GMT, Tuesday
 PSTF = "Maidstone PSTF"
@@ -32,14 +31,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 async def bot_url(clock: Clock, start_bot: Any) -> str:
     return await start_bot()
-
-
-@pytest.fixture
-async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
-    users = officers_of(sample_roster, teams_user, connector)
-    await install_all(users)
-    connector.clear()
-    return users
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import event, select, update
 from dialogs.review import load_review
 from storage.models import AuditEntry, Officer, ReviewRead, Team
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, deliver, freeze_turns, install_all, officers_of, run
+from tests.rig.officer_day import Clock, deliver, freeze_turns, run
 from tests.rig.supervision import joined_long_ago, store
 from tests.rig.teams import TeamsUser, card_texts
 
@@ -30,14 +30,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 async def bot_url(clock: Clock, start_bot: Any) -> str:
     return await start_bot()
-
-
-@pytest.fixture
-async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
-    users = officers_of(sample_roster, teams_user, connector)
-    await install_all(users)
-    connector.clear()
-    return users
 
 
 async def monday_tasking_and_returns(leader: TeamsUser, clock: Clock) -> None:

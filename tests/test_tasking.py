@@ -18,7 +18,7 @@ from storage.models import (
     TeamReturn,
 )
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, deliver, freeze_turns, install_all, officers_of, run
+from tests.rig.officer_day import Clock, deliver, freeze_turns, run
 from tests.rig.teams import TeamsUser, card_texts
 
 MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, GMT
@@ -34,14 +34,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 async def bot_url(clock: Clock, start_bot: Any) -> str:
     return await start_bot()
-
-
-@pytest.fixture
-async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
-    users = officers_of(sample_roster, teams_user, connector)
-    await install_all(users)
-    connector.clear()
-    return users
 
 
 def posting(**tasks: str) -> dict[str, Any]:

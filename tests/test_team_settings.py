@@ -13,9 +13,8 @@ from sqlalchemy import select
 from bot.cli import main
 from storage import team_settings
 from storage.models import AuditEntry, Team
-from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import Clock, freeze_turns, install_all, officers_of, run
-from tests.rig.teams import TeamsUser, card_texts
+from tests.rig.officer_day import Clock, freeze_turns, run
+from tests.rig.teams import card_texts
 
 SAMPLE = Path(__file__).parent.parent / "docs" / "sample-teams.csv"
 HEADER = "team,briefing_time,briefing_days,review_time,nudge_minutes,pcso_returns\n"
@@ -142,14 +141,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 async def bot_url(clock: Clock, start_bot: Any) -> str:
     return await start_bot()
-
-
-@pytest.fixture
-async def people(sample_roster, teams_user, connector: FakeConnector) -> dict[str, TeamsUser]:
-    users = officers_of(sample_roster, teams_user, connector)
-    await install_all(users)
-    connector.clear()
-    return users
 
 
 async def test_team_settings_drive_the_prompts(
