@@ -26,7 +26,7 @@ from dialogs.officer_day import (
     spoken,
 )
 from dialogs.router import Handler, Router, normalise
-from storage import officer_day, officers
+from storage import officer_day, officers, rows
 from storage.models import (
     ABSENCE_REASONS,
     ATTENDANCE_ANSWERS,
@@ -154,16 +154,18 @@ async def _record(
     replace: bool = False,
 ) -> list[Reply]:
     _check_day(turn, team, day)
-    answer = await officer_day.record_attendance(
+    answer = await rows.add(
         turn.session,
-        officer_id=turn.officer.id,
-        team_id=team.id,
-        day=day,
-        attendance=attendance,
-        note=note,
-        answered_at=turn.now,
-        late=turn.now >= at_local(day, team.review_time, turn.zone),
-        source=source,
+        AttendanceAnswer(
+            officer_id=turn.officer.id,
+            team_id=team.id,
+            day=day,
+            attendance=attendance,
+            note=note,
+            answered_at=turn.now,
+            late=turn.now >= at_local(day, team.review_time, turn.zone),
+            source=source,
+        ),
     )
     lead = await lead_of(turn.session, team)
     return [Reply(card=briefing_card(team, day, lead, answer, turn.zone), replace=replace)]

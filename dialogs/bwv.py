@@ -22,7 +22,7 @@ from dialogs.officer_day import (
     spoken,
 )
 from dialogs.router import Handler, Router
-from storage import officer_day, officers, outbox
+from storage import officer_day, officers, outbox, rows
 from storage.models import BWV_STATUSES, MEMBER_ROLES, BwvAnswer, Team
 
 REMINDERS = "bwv-reminders"
@@ -86,13 +86,15 @@ async def confirm(turn: Turn) -> list[Reply]:
 async def _record(turn: Turn, day: date, status: str, *, replace: bool) -> list[Reply]:
     team = await home_team(turn)
     check_end_of_shift_day(turn, team, day, "reminder")
-    answer = await officer_day.record_bwv(
+    answer = await rows.add(
         turn.session,
-        officer_id=turn.officer.id,
-        team_id=team.id,
-        day=day,
-        bwv_status=status,
-        answered_at=turn.now,
+        BwvAnswer(
+            officer_id=turn.officer.id,
+            team_id=team.id,
+            day=day,
+            bwv_status=status,
+            answered_at=turn.now,
+        ),
     )
     told = await _tell_sergeants(turn, team, answer) if status == "need_help" else None
     return [Reply(card=reminder_card(day, answer, turn.zone, told), replace=replace)]

@@ -24,9 +24,9 @@ from dialogs.jobs import TeamJobContext, fan_out, team_job
 from dialogs.officer_day import short_day
 from dialogs.router import Router
 from dialogs.supervision import parse_date, rate
-from storage import officers, supervision
+from storage import officers, rows, supervision
 from storage.models import MEMBER_ROLES, Officer, Role, Team
-from storage.models.supervision import ONE_TO_ONE_NOTES_MAX
+from storage.models.supervision import ONE_TO_ONE_NOTES_MAX, OneToOne
 from storage.periods import Figures, period_figures
 from storage.review import joined_on
 from storage.supervision import OVERDUE_AFTER_DAYS
@@ -112,16 +112,18 @@ async def _record(
     osara = _notes(data, "osara_progress", "OSARA progress")
     engagement = _notes(data, "engagement_notes", "Engagement notes")
     checked = _yes_no(data.get("pnb_checked"))
-    await supervision.record_one_to_one(
+    await rows.add(
         turn.session,
-        officer_id=pcso.id,
-        team_id=pcso.team_id,
-        supervisor_id=turn.officer.id,
-        held_on=held_on,
-        osara_progress=osara,
-        engagement_notes=engagement,
-        pnb_checked=checked,
-        recorded_at=turn.now,
+        OneToOne(
+            officer_id=pcso.id,
+            team_id=pcso.team_id,
+            supervisor_id=turn.officer.id,
+            held_on=held_on,
+            osara_progress=osara,
+            engagement_notes=engagement,
+            pnb_checked=checked,
+            recorded_at=turn.now,
+        ),
     )
     due = held_on + timedelta(days=OVERDUE_AFTER_DAYS)
     lines = (

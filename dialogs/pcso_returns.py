@@ -29,7 +29,7 @@ from dialogs.officer_day import (
     short_day,
 )
 from dialogs.router import Router
-from storage import officer_day
+from storage import officer_day, rows
 from storage.models import COUNT_FIELDS, MEMBER_ROLES, PcsoReturn, Role, Team
 
 PROMPTS = "pcso-returns"
@@ -99,14 +99,16 @@ async def _record(
     replace: bool,
 ) -> list[Reply]:
     check_end_of_shift_day(turn, team, day, "return")
-    row = await officer_day.record_pcso_return(
+    row = await rows.add(
         turn.session,
-        officer_id=turn.officer.id,
-        team_id=team.id,
-        day=day,
-        counts=counts,
-        notes=notes,
-        submitted_at=turn.now,
+        PcsoReturn(
+            officer_id=turn.officer.id,
+            team_id=team.id,
+            day=day,
+            notes=notes,
+            submitted_at=turn.now,
+            **counts,
+        ),
     )
     return [Reply(card=return_card(day, row, turn.zone), replace=replace)]
 

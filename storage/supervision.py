@@ -215,33 +215,6 @@ async def mark_read(
 # --- one-to-ones -------------------------------------------------------------------------
 
 
-async def record_one_to_one(
-    session: AsyncSession,
-    *,
-    officer_id: int,
-    team_id: int | None,
-    supervisor_id: int,
-    held_on: date,
-    osara_progress: str | None,
-    engagement_notes: str | None,
-    pnb_checked: bool,
-    recorded_at: datetime,
-) -> OneToOne:
-    row = OneToOne(
-        officer_id=officer_id,
-        team_id=team_id,
-        supervisor_id=supervisor_id,
-        held_on=held_on,
-        osara_progress=osara_progress,
-        engagement_notes=engagement_notes,
-        pnb_checked=pnb_checked,
-        recorded_at=recorded_at,
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
 async def last_one_to_ones(
     session: AsyncSession, officer_ids: Collection[int], on_or_before: date
 ) -> dict[int, date]:
