@@ -33,6 +33,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock, system_clock
 from bot.jobs import JobResult, run_job, standalone_outbox
 from bot.settings import Settings
 from dialogs.core import Action, Card, Reply, Section
@@ -94,6 +95,7 @@ async def _record_prompts(context: JobContext) -> int:
             team_id=context.team.id,
             day=context.day,
             payload=payload,
+            now=context.recorded_at,
         )
     return recorded
 
@@ -164,14 +166,15 @@ def _reference_row(number: int, officer_id: int, service_url: str) -> dict[str, 
 
 
 async def fan_out(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, at: datetime
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, at: datetime, clock: Clock
 ) -> JobResult:
-    """The prompt job as the scheduler runs it: record what is due, then deliver it."""
+    """The prompt job as of `at`, as the scheduler runs it: record what is due, then deliver
+    it through an outbox on `clock`."""
     return await run_job(
         sessions=sessions,
         jobs={JOB: PROMPTS},
         settings=settings,
-        outbox=standalone_outbox(sessions, settings),
+        outbox=standalone_outbox(sessions, settings, clock),
         name=JOB,
         now=at,
     )
@@ -201,7 +204,7 @@ async def measure(count: int, directory: Path) -> str:
         await seed(sessions, count, service_url)
         settings = Settings(_env_file=None, database_url=url, app_id="")  # type: ignore[call-arg]
         started = clock.perf_counter()
-        result = await fan_out(sessions, settings, AT)
+        result = await fan_out(sessions, settings, AT, system_clock)
         elapsed = clock.perf_counter() - started
         async with ClientSession() as http, http.get(f"{service_url}/fake/stats") as answer:
             stats = await answer.json()
@@ -236,7 +239,7 @@ async def drive(at: datetime) -> JobResult:
     settings = Settings()
     engine = create_engine(settings.database_url)
     try:
-        return await fan_out(create_sessionmaker(engine), settings, at)
+        return await fan_out(create_sessionmaker(engine), settings, at, system_clock)
     finally:
         await engine.dispose()
 

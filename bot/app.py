@@ -1,7 +1,8 @@
-"""The composition root: `create_app(settings)` builds the aiohttp application.
+"""The composition root: `create_app(settings, clock=...)` builds the aiohttp application.
 
 Resources that need cleanup (database engine, Bot Framework adapter, scheduler) are made in
 `cleanup_ctx` generators and kept under typed `web.AppKey`s. Nothing happens at import time.
+The one clock given here is what turns, jobs, the outbox and Slack's replay check read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.clock import Clock, system_clock
 from bot.delivery import DeliveryWorker, Outbox
 from bot.scheduler import Scheduler
 from bot.sender import TeamsSender
@@ -43,6 +45,7 @@ from storage.migrate import current_heads, expected_heads
 log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 ADAPTER = web.AppKey("adapter", CloudAdapter)
@@ -61,9 +64,10 @@ UNAUTHENTICATED_WARNING = (
 )
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[CLOCK] = clock
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot_framework)
     app.cleanup_ctx.append(_slack_client)
@@ -95,6 +99,7 @@ async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
         sessions=app[SESSIONS],
         router=app[ROUTER],
         settings=settings,
+        clock=app[CLOCK],
         after_commit=lambda: app[DELIVERY].wake(),
     )
     app[ADAPTER] = adapter
@@ -119,7 +124,11 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     sender = TeamsSender(adapter=app[ADAPTER], settings=app[SETTINGS])
     others = {SLACK_CHANNEL: SlackSender(client=app[SLACK_CLIENT])} if SLACK_CLIENT in app else {}
     app[OUTBOX] = Outbox(
-        sessions=app[SESSIONS], sender=sender, senders=others, settings=app[SETTINGS]
+        sessions=app[SESSIONS],
+        sender=sender,
+        senders=others,
+        settings=app[SETTINGS],
+        clock=app[CLOCK],
     )
     app[DELIVERY] = DeliveryWorker(app[OUTBOX])
     app[DELIVERY].start()
@@ -133,6 +142,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         settings=app[SETTINGS],
         jobs=app[ROUTER].jobs,
         outbox=app[OUTBOX],
+        clock=app[CLOCK],
     )
     app[SCHEDULER] = scheduler
     if app[SETTINGS].scheduler_enabled:
@@ -147,7 +157,7 @@ async def _slack(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     app[SLACK] = SlackTransport(
-        runner=app[RUNNER], client=app[SLACK_CLIENT], settings=app[SETTINGS]
+        runner=app[RUNNER], client=app[SLACK_CLIENT], settings=app[SETTINGS], clock=app[CLOCK]
     )
     yield
     await app[SLACK].close()

@@ -17,7 +17,6 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import aiohttp
@@ -25,6 +24,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import CommandError
+from bot.clock import system_clock
 from bot.settings import Settings
 
 DEFAULT_BOT_URL = "http://127.0.0.1:3978"
@@ -582,7 +582,7 @@ class ChatSession:
         activity: dict[str, Any] = {
             "type": type_,
             "id": f"chat-{uuid.uuid4().hex}",
-            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "timestamp": system_clock().isoformat().replace("+00:00", "Z"),
             "serviceUrl": self.service_url,
             "channelId": "msteams",
             "from": sender,

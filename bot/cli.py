@@ -151,6 +151,7 @@ def _read_csv(path: Path) -> str:
 
 
 def _roster_import(args: argparse.Namespace) -> int:
+    from bot.clock import system_clock
     from storage import audit, roster
 
     text = _read_csv(args.file)
@@ -165,7 +166,12 @@ def _roster_import(args: argparse.Namespace) -> int:
     async def apply(session):  # type: ignore[no-untyped-def]
         summary = await roster.apply(session, rows, deactivate_missing=args.deactivate_missing)
         await audit.record(
-            session, "roster.import", actor=operator(), file=str(args.file), rows=len(rows)
+            session,
+            "roster.import",
+            at=system_clock(),
+            actor=operator(),
+            file=str(args.file),
+            rows=len(rows),
         )
         return summary
 

@@ -54,6 +54,7 @@ def _export(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> tuple[int, str]:
     # Imported here, not at the top: bot.cli imports this module to register the command.
     from bot.cli import _in_transaction
+    from bot.clock import system_clock
 
     first, last = _date(args.first, "--from"), _date(args.last, "--to")
     if last < first:
@@ -73,6 +74,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         await audit.record(
             session,
             "export",
+            at=system_clock(),
             actor=operator(),
             first=first.isoformat(),
             last=last.isoformat(),

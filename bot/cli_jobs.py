@@ -1,8 +1,9 @@
-"""`pcso-bot jobs list` and `pcso-bot jobs run JOB [--team T] [--at ISO-8601]`.
+"""`pcso-bot jobs list` and `pcso-bot jobs run JOB [--team T] [--at ISO-8601] [--force]`.
 
 `jobs run` takes the scheduler's own path (`bot.jobs.run_job`): it sends what is due by
 the instant, catching up a missed time within its grace window, nothing not yet due, and
-nothing twice however often it is run.
+nothing twice however often it is run. An instant later than now is refused unless
+`--force` is given: what it sends is marked sent, so the real run at that time sends nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, system_clock
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,6 +35,11 @@ def add_jobs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--at",
         metavar="ISO-8601",
         help="as if at this instant, e.g. 2026-12-01T08:05 (local time) or 2026-12-01T08:05Z",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="allow an --at later than now: what it sends now is not sent again at that time",
     )
     run.set_defaults(func=_run)
 
@@ -78,7 +85,7 @@ async def _listing(settings: Settings) -> list[str]:
     try:
         async with create_sessionmaker(engine)() as session:
             teams = (await session.scalars(select(Team).order_by(Team.name))).all()
-            planned = plan(build_router().jobs, teams, datetime.now(UTC), settings.zone)
+            planned = plan(build_router().jobs, teams, system_clock(), settings.zone)
     finally:
         await engine.dispose()
     rows = [
@@ -96,15 +103,31 @@ async def _listing(settings: Settings) -> list[str]:
     ]
 
 
+def check_not_future(instant: datetime, now: datetime, zone: ZoneInfo, *, force: bool) -> None:
+    """`--at` later than now would send that time's messages early and mark them sent, so
+    that the real run sends nothing: refused unless the operator says `--force`."""
+    from bot.cli import CommandError
+
+    if instant > now and not force:
+        raise CommandError(
+            f"--at {local(instant, zone)} is later than now ({local(now, zone)}): it would "
+            "send those messages now and the real run then would send nothing; "
+            "add --force if that is what you want"
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.cli import _require_migrated
 
     settings = Settings()
-    now = parse_instant(args.at, settings.zone) if args.at else datetime.now(UTC)
+    clock: Clock = system_clock
+    now = clock()
+    instant = parse_instant(args.at, settings.zone) if args.at else now
+    check_not_future(instant, now, settings.zone, force=args.force)
     asyncio.run(_require_migrated(settings))
-    result = asyncio.run(_run_job(settings, args.job, args.team, now))
+    result = asyncio.run(_run_job(settings, args.job, args.team, instant, clock))
     print(
-        f"{args.job} as of {local(now, settings.zone)}: "
+        f"{args.job} as of {local(instant, settings.zone)}: "
         f"{result.run.occurrences} occurrence(s) due, {result.run.recorded} delivery(ies) "
         f"recorded, {result.sent} sent, {result.failed} failed"
     )
@@ -114,7 +137,9 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_job(settings: Settings, name: str, team: str | None, now: datetime) -> JobResult:
+async def _run_job(
+    settings: Settings, name: str, team: str | None, now: datetime, clock: Clock
+) -> JobResult:
     from bot.cli import CommandError
     from bot.jobs import UnknownJob, run_job, standalone_outbox
     from dialogs import build_router
@@ -127,7 +152,7 @@ async def _run_job(settings: Settings, name: str, team: str | None, now: datetim
             sessions=sessions,
             jobs=build_router().jobs,
             settings=settings,
-            outbox=standalone_outbox(sessions, settings),
+            outbox=standalone_outbox(sessions, settings, clock),
             name=name,
             now=now,
             team=team,

@@ -27,6 +27,7 @@ def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _teams_import(args: argparse.Namespace) -> int:
     # Imported here, not at the top: bot.cli imports this module to register the command.
     from bot.cli import _in_transaction, _read_csv, operator
+    from bot.clock import system_clock
     from storage import audit, team_settings
 
     text = _read_csv(args.file)
@@ -34,7 +35,12 @@ def _teams_import(args: argparse.Namespace) -> int:
     async def apply(session: AsyncSession) -> ImportSummary:
         summary = await team_settings.apply(session, rows)
         await audit.record(
-            session, "teams.import", actor=operator(), file=str(args.file), updated=summary.updated
+            session,
+            "teams.import",
+            at=system_clock(),
+            actor=operator(),
+            file=str(args.file),
+            updated=summary.updated,
         )
         return summary
 

@@ -29,9 +29,9 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
@@ -39,7 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
-from bot.limits import SendLimits, backoff
+from bot.clock import Clock
+from bot.limits import SendLimits, backoff, seconds_to_wait
 from bot.sender import ChannelSender, DeliveryError, Opened
 from bot.settings import Settings
 from bot.slack import CHANNEL as SLACK
@@ -108,7 +109,7 @@ class Outbox:
         sender: ChannelSender,
         senders: Mapping[str, ChannelSender] | None = None,
         settings: Settings,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock,
     ) -> None:
         self._sessions = sessions
         # Teams first; other channels (Slack) by name. An officer is reached on the channel
@@ -116,13 +117,18 @@ class Outbox:
         self._senders: dict[str, ChannelSender] = {CHANNEL: sender, **(senders or {})}
         self._settings = settings
         self._instance = instance_name(settings)
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
         self._limits = SendLimits(
             tenant_rate=settings.tenant_rate, conversation_rate=settings.conversation_rate
         )
         self._window = settings.delivery_concurrency
         self._lock = asyncio.Lock()
         self._sending: set[int] = set()
+
+    @property
+    def clock(self) -> Clock:
+        """The clock its claims and leases are read from; jobs recorded for it use it too."""
+        return self._clock
 
     @property
     def in_flight(self) -> int:
@@ -308,7 +314,11 @@ class Outbox:
             cap=self._settings.delivery_backoff_max_seconds,
         )
         if error.status == 429:
-            held = error.retry_after if error.retry_after is not None else pause
+            held = (
+                pause
+                if error.retry_after is None
+                else seconds_to_wait(error.retry_after, self._clock())
+            )
             self._limits.throttled(target.tenant_id, held)
             log.warning(
                 "Teams throttled tenant %s (429): holding its sends for %.2fs",
@@ -403,7 +413,7 @@ class Outbox:
                 .values(unreachable_since=None, unreachable_reason=None)
             )
             if opened is not None:
-                await _remember_opened(session, claim, opened)
+                await _remember_opened(session, claim, opened, now)
         self._sending.discard(claim.id)
         return Result.SENT
 
@@ -494,7 +504,9 @@ def _user_id(channel: str, user: Any, reference: dict[str, Any]) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-async def _remember_opened(session: AsyncSession, claim: Claim, opened: Opened) -> None:
+async def _remember_opened(
+    session: AsyncSession, claim: Claim, opened: Opened, now: datetime
+) -> None:
     reference = opened.reference
     await references.remember(
         session,
@@ -504,6 +516,7 @@ async def _remember_opened(session: AsyncSession, claim: Claim, opened: Opened) 
         service_url=reference.get("serviceUrl", ""),
         tenant_id=(reference.get("conversation") or {}).get("tenantId"),
         reference=reference,
+        now=now,
     )
 
 
@@ -556,4 +569,4 @@ class DeliveryWorker:
                 log.exception("outbox delivery round failed; retrying on the next round")
             else:
                 self._last_error = None
-            self._last_round = datetime.now(UTC)
+            self._last_round = self._outbox.clock()

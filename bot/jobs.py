@@ -15,6 +15,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.delivery import Outbox
 from bot.sender import TeamsSender
 from bot.settings import Settings
@@ -62,9 +63,11 @@ async def record_due(
     settings: Settings,
     name: str,
     now: datetime,
+    clock: Clock,
     team: str | None = None,
 ) -> JobRun:
-    """Record in the outbox every delivery of `name` due by `now` within its grace window.
+    """Record in the outbox every delivery of `name` due by `now` within its grace window,
+    stamped with `clock` (the outbox's), so they are due to it at once.
 
     Each team runs in its own transaction: a team whose run fails is logged and rolled
     back (the next run or restart catches it up) and the other teams go on.
@@ -75,7 +78,7 @@ async def record_due(
     run = JobRun(job=name)
     for team_id, team_name in await _teams(sessions, job, team):
         try:
-            await _record_for_team(sessions, job, settings, team_id, now, run)
+            await _record_for_team(sessions, job, settings, team_id, now, clock(), run)
         except Exception:
             log.exception("job %s for %s as of %s failed", name, team_name, now.isoformat())
             run.failed_teams.append(team_name)
@@ -95,6 +98,7 @@ async def _record_for_team(
     settings: Settings,
     team_id: int | None,
     now: datetime,
+    recorded_at: datetime,
     run: JobRun,
 ) -> None:
     async with sessions() as session, session.begin():
@@ -106,6 +110,7 @@ async def _record_for_team(
                 day=occurrence.day,
                 due_at=occurrence.due_at,
                 now=now,
+                recorded_at=recorded_at,
                 settings=settings,
             )
             run.occurrences += 1
@@ -131,13 +136,21 @@ async def run_job(
 ) -> JobResult:
     """Record what is due by `now`, then deliver it: the scheduler's and the CLI's path."""
     run = await record_due(
-        sessions=sessions, jobs=jobs, settings=settings, name=name, now=now, team=team
+        sessions=sessions,
+        jobs=jobs,
+        settings=settings,
+        name=name,
+        now=now,
+        clock=outbox.clock,
+        team=team,
     )
     drained = await outbox.drain()
     return JobResult(run=run, sent=drained.sent, failed=drained.failed)
 
 
-def standalone_outbox(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Outbox:
+def standalone_outbox(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+) -> Outbox:
     """An outbox with its own Bot Framework adapter (and Slack client when Slack is
     configured), for `pcso-bot jobs run` and tests."""
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
@@ -147,4 +160,4 @@ def standalone_outbox(sessions: async_sessionmaker[AsyncSession], settings: Sett
         if slack_configured(settings)
         else {}
     )
-    return Outbox(sessions=sessions, sender=sender, senders=others, settings=settings)
+    return Outbox(sessions=sessions, sender=sender, senders=others, settings=settings, clock=clock)

@@ -140,8 +140,11 @@ def backoff(attempt: int, *, base: float, cap: float) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A `Retry-After` header as seconds: either a number of seconds or an HTTP date."""
+RetryAfter = float | datetime  # seconds to wait, or the instant to wait until
+
+
+def parse_retry_after(value: str | None) -> RetryAfter | None:
+    """A `Retry-After` header: a number of seconds, or an HTTP date (an aware instant)."""
     if not value:
         return None
     try:
@@ -152,6 +155,11 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def seconds_to_wait(retry_after: RetryAfter, now: datetime) -> float:
+    """How long a parsed `Retry-After` asks us to wait, as of `now` (the service's clock)."""
+    if isinstance(retry_after, datetime):
+        return max(0.0, (retry_after - now).total_seconds())
+    return retry_after

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.delivery import Outbox
 from bot.jobs import record_due, run_job
 from bot.settings import Settings
@@ -88,13 +89,13 @@ class Scheduler:
         settings: Settings,
         jobs: Mapping[str, Job],
         outbox: Outbox,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._jobs = dict(jobs)
         self._outbox = outbox
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=settings.zone)
         self._plan_lock = asyncio.Lock()
         self._seen: dict[int, tuple[Any, ...]] | None = None
@@ -167,6 +168,7 @@ class Scheduler:
                     settings=self._settings,
                     name=job.name,
                     now=now,
+                    clock=self._clock,
                     team=team,
                 )
             except Exception:

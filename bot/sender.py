@@ -21,17 +21,18 @@ from botbuilder.schema import (
 )
 from botframework.connector.aio import ConnectorClient
 
-from bot.limits import retry_after_seconds
+from bot.limits import RetryAfter, parse_retry_after
 from bot.settings import Settings
 from bot.teams import card_activity
 from dialogs.core import Reply
 
 
 class DeliveryError(Exception):
-    """A send that failed: `status` is the channel's HTTP status when there was one."""
+    """A send that failed: `status` is the channel's HTTP status when there was one, and
+    `retry_after` its `Retry-After` (seconds, or an instant)."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self, message: str, *, status: int | None = None, retry_after: RetryAfter | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -74,7 +75,7 @@ def _channel_errors() -> Iterator[None]:
         raise DeliveryError(
             f"{described}: {error}"[:300],
             status=status,
-            retry_after=retry_after_seconds(headers.get("Retry-After")),
+            retry_after=parse_retry_after(headers.get("Retry-After")),
         ) from error
 
 

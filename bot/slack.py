@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
+from slack_sdk import signature
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -34,7 +34,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import identity
-from bot.limits import retry_after_seconds
+from bot.clock import Clock
+from bot.limits import parse_retry_after
 from bot.sender import DeliveryError, Opened
 from bot.settings import Settings
 from bot.teams import APOLOGY
@@ -125,18 +126,30 @@ class Middleware(Protocol):
         ...
 
 
-class RequestVerification:
-    """Slack signs `v0:{timestamp}:{body}` with HMAC-SHA256 and the app's signing secret."""
+class _SlackClock(signature.Clock):
+    """slack_sdk's verifier reads the time through this: the service's clock, in seconds."""
 
-    def __init__(self, signing_secret: str) -> None:
-        self._verifier = SignatureVerifier(signing_secret)
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock().timestamp()
+
+
+class RequestVerification:
+    """Slack signs `v0:{timestamp}:{body}` with HMAC-SHA256 and the app's signing secret;
+    a timestamp more than five minutes from the service's clock is refused (replays)."""
+
+    def __init__(self, signing_secret: str, clock: Clock) -> None:
+        self._clock = clock
+        self._verifier = SignatureVerifier(signing_secret, clock=_SlackClock(clock))
 
     async def process(self, request: SlackRequest) -> web.Response | None:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not timestamp.isdigit() or not signature:
             return _refused(UNSIGNED)
-        if abs(time.time() - int(timestamp)) > MAX_AGE_SECONDS:
+        if abs(self._clock().timestamp() - int(timestamp)) > MAX_AGE_SECONDS:
             return _refused(STALE)
         if not self._verifier.is_valid(request.body, timestamp, signature):
             return _refused(BAD_SIGNATURE)
@@ -194,13 +207,15 @@ class Incoming:
 
 
 class SlackTransport:
-    def __init__(self, *, runner: TurnRunner, client: AsyncWebClient, settings: Settings) -> None:
+    def __init__(
+        self, *, runner: TurnRunner, client: AsyncWebClient, settings: Settings, clock: Clock
+    ) -> None:
         self._runner = runner
         self._client = client
         self._sender = SlackSender(client=client)
         self._max_body_bytes = settings.max_body_bytes
         self._chain: tuple[Middleware, ...] = (
-            RequestVerification(settings.slack_signing_secret),
+            RequestVerification(settings.slack_signing_secret, clock),
             PayloadParsing(),
             UrlVerification(),
             EventFilter(),
@@ -389,7 +404,7 @@ def _delivery_errors(method: str) -> Iterator[None]:
         raise DeliveryError(
             f"Slack {method} answered {response.status_code} {code}".strip(),
             status=status,
-            retry_after=retry_after_seconds(_header(response.headers, "Retry-After")),
+            retry_after=parse_retry_after(_header(response.headers, "Retry-After")),
         ) from error
     except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
         raise DeliveryError(

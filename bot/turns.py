@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.settings import Settings
 from dialogs.core import Reply, Turn, UserError
 from dialogs.router import Router
@@ -68,19 +69,20 @@ class TurnRunner:
         sessions: async_sessionmaker[AsyncSession],
         router: Router,
         settings: Settings,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock,
         after_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._router = router
         self._settings = settings
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
         self._after_commit = after_commit
 
     async def run(self, inbound: Inbound, resolve: Resolver) -> Outcome:
+        now = self._clock()  # one instant for the whole turn
         async with self._sessions() as session, session.begin():
             if inbound.activity_id and not await activities.claim(
-                session, inbound.channel, inbound.activity_id
+                session, inbound.channel, inbound.activity_id, now=now
             ):
                 log.info("duplicate %s activity %s skipped", inbound.channel, inbound.activity_id)
                 return Outcome(duplicate=True)
@@ -99,25 +101,26 @@ class TurnRunner:
                     service_url=inbound.where.service_url,
                     tenant_id=inbound.where.tenant_id,
                     reference=inbound.where.reference,
+                    now=now,
                 )
                 if officer.unreachable_since is not None:
                     officer.unreachable_since = None
                     officer.unreachable_reason = None
             if not inbound.conversational:
                 return Outcome(officer_id=officer.id)
-            replies = await self._dispatch(session, officer, inbound)
+            replies = await self._dispatch(session, officer, inbound, now)
         if self._after_commit is not None:
             self._after_commit()  # e.g. wake the outbox for notifications this turn recorded
         return Outcome(replies=replies, officer_id=officer.id)
 
     async def _dispatch(
-        self, session: AsyncSession, officer: Officer, inbound: Inbound
+        self, session: AsyncSession, officer: Officer, inbound: Inbound, now: datetime
     ) -> list[Reply]:
         turn = Turn(
             session=session,
             officer=officer,
             channel=inbound.channel,
-            now=self._clock(),
+            now=now,
             settings=self._settings,
             text=inbound.text,
             data=inbound.data,

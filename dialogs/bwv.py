@@ -118,6 +118,7 @@ async def _tell_sergeants(turn: Turn, team: Team, answer: BwvAnswer) -> str:
             team_id=team.id,
             day=answer.day,
             payload=Reply(text=text).to_dict(),
+            now=turn.now,
             suffix=f"officer{me.id}",
         )
     if not sergeants:

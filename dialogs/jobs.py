@@ -1,8 +1,9 @@
 """Scheduled jobs as plain data: when each is due for a team, and the function that runs it.
 
 A job function takes a `JobContext` (a session, the team, the local working day of the
-occurrence, the instant it was due and the instant it runs as of) and records deliveries in
-the outbox; it never sends anything itself and never reads the clock. The scheduler and
+occurrence, the instant it was due, the instant it runs as of, and the instant the run is
+recorded by the service's clock) and records deliveries in the outbox; it never sends
+anything itself and never reads the clock. The scheduler and
 `pcso-bot jobs run` decide which occurrences are due with `due_occurrences`.
 
 Most jobs run once per team: `team_job` builds those, so their functions take a
@@ -31,11 +32,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class JobContext:
+    """`now` is the instant the job runs as of (`jobs run --at` may choose it); `recorded_at`
+    is the service clock's instant of the run, which stamps what it records."""
+
     session: AsyncSession
     team: Team | None
     day: date
     due_at: datetime
     now: datetime
+    recorded_at: datetime
     settings: Settings
 
 
@@ -65,6 +70,7 @@ class TeamJobContext:
     day: date
     due_at: datetime
     now: datetime
+    recorded_at: datetime
     settings: Settings
 
 
@@ -92,6 +98,7 @@ def team_job(
                 day=context.day,
                 due_at=context.due_at,
                 now=context.now,
+                recorded_at=context.recorded_at,
                 settings=context.settings,
             )
         )
@@ -137,6 +144,7 @@ async def fan_out(
             team_id=team_id,
             day=context.day,
             payload=message.to_dict(),
+            now=context.recorded_at,
             suffix=suffix,
         ):
             recorded.append(officer)

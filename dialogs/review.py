@@ -91,7 +91,12 @@ async def show_review(turn: Turn) -> list[Reply]:
     await _check_can_see(turn, team)
     review = await load_review(turn.session, team, day, turn.zone)
     await audit.record(
-        turn.session, "review.view", officer=turn.officer, team=team.name, day=day.isoformat()
+        turn.session,
+        "review.view",
+        at=turn.now,
+        officer=turn.officer,
+        team=team.name,
+        day=day.isoformat(),
     )
     return [Reply(card=review_card(review, turn.officer.id, turn.zone))]
 
@@ -119,7 +124,12 @@ async def _mark_read(turn: Turn, team: Team, day: date, *, replace: bool) -> lis
     )
     if new:
         await audit.record(
-            turn.session, "review.ack", officer=turn.officer, team=team.name, day=day.isoformat()
+            turn.session,
+            "review.ack",
+            at=turn.now,
+            officer=turn.officer,
+            team=team.name,
+            day=day.isoformat(),
         )
     review = await load_review(turn.session, team, day, turn.zone)
     return [Reply(card=review_card(review, turn.officer.id, turn.zone), replace=replace)]
@@ -147,6 +157,7 @@ async def send_reviews(context: TeamJobContext) -> int:
         await audit.record(
             session,
             "review.sent",
+            at=context.recorded_at,
             actor="system",
             to=sergeant.collar_number,
             team=team.name,

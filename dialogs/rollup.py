@@ -129,7 +129,9 @@ async def show_rollup(turn: Turn) -> list[Reply]:
         if not district:
             raise UserError("Which district? Type rollup followed by the district's name.")
     weeks = await district_week(turn.session, district, turn.today, turn.zone)
-    await audit.record(turn.session, "rollup.view", officer=turn.officer, district=district)
+    await audit.record(
+        turn.session, "rollup.view", at=turn.now, officer=turn.officer, district=district
+    )
     return [Reply(card=rollup_card(district, turn.today, weeks))]
 
 

@@ -262,6 +262,7 @@ async def _send_tasks(
             team_id=team.id,
             day=turn.today,
             payload=Reply(card=card).to_dict(),
+            now=turn.now,
             suffix=f"tasking{tasking_id}",
         )
     return list(assigned)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Officer, utcnow
+from storage.models import AuditEntry, Officer
 
 
 async def record(
     session: AsyncSession,
     action: str,
     *,
+    at: datetime,
     officer: Officer | None = None,
     actor: str | None = None,
     **detail: Any,
 ) -> None:
     session.add(
         AuditEntry(
-            at=utcnow(),
+            at=at,
             actor_officer_id=officer.id if officer else None,
             actor=actor or (officer.collar_number if officer else "system"),
             action=action,

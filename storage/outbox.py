@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryStatus, utcnow
+from storage.models import Delivery, DeliveryStatus
 
 
 def delivery_key(job: str, day: date, officer_id: int, suffix: str = "") -> str:
@@ -23,11 +23,13 @@ async def enqueue(
     officer_id: int,
     day: date,
     payload: dict[str, Any],
+    now: datetime,
     team_id: int | None = None,
     suffix: str = "",
     not_before: datetime | None = None,
 ) -> bool:
-    """Record one delivery; False when its key was recorded before (nothing is doubled)."""
+    """Record one delivery at `now`, to be sent from `not_before` (default: at once);
+    False when its key was recorded before (nothing is doubled)."""
     values = {
         "key": delivery_key(job, day, officer_id, suffix),
         "job": job,
@@ -37,8 +39,8 @@ async def enqueue(
         "payload": payload,
         "status": DeliveryStatus.PENDING.value,
         "attempts": 0,
-        "not_before": not_before or utcnow(),
-        "created_at": utcnow(),
+        "not_before": not_before or now,
+        "created_at": now,
     }
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     module = postgresql if dialect == "postgresql" else sqlite

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationRef, utcnow
+from storage.models import ConversationRef
 
 
 async def remember(
@@ -19,6 +20,7 @@ async def remember(
     service_url: str,
     tenant_id: str | None,
     reference: dict[str, Any],
+    now: datetime,
 ) -> None:
     """Insert or refresh the officer's reference for the channel (the serviceUrl can change)."""
     row = await session.scalar(
@@ -33,14 +35,4 @@ async def remember(
     row.service_url = service_url
     row.tenant_id = tenant_id
     row.reference = reference
-    row.updated_at = utcnow()
-
-
-async def for_officer(
-    session: AsyncSession, officer_id: int, channel: str | None = None
-) -> ConversationRef | None:
-    """The officer's reference on a channel, or the most recently refreshed one."""
-    query = select(ConversationRef).where(ConversationRef.officer_id == officer_id)
-    if channel is not None:
-        query = query.where(ConversationRef.channel == channel)
-    return await session.scalar(query.order_by(ConversationRef.updated_at.desc()).limit(1))
+    row.updated_at = now

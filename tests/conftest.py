@@ -1,8 +1,10 @@
-"""Fixtures: every end-to-end test runs against SQLite and PostgreSQL, over real HTTP."""
+"""Fixtures: every end-to-end test runs against SQLite and PostgreSQL, over real HTTP, with
+the service's clock injected (`clock`), so no test depends on the machine's date."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,19 @@ from storage import roster
 from storage.db import create_engine, create_sessionmaker
 from tests.rig import databases
 from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import install_all, officers_of
+from tests.rig.officer_day import Clock, install_all, officers_of
 from tests.rig.teams import TeamsUser
 
 SAMPLE_ROSTER = Path(__file__).parent.parent / "docs" / "sample-roster.csv"
+# Where the service's clock stands unless a test module chooses (its own `clock` fixture) or
+# a test moves it: 08:05 GMT on Tuesday 1 December 2026, a briefing day.
+DEFAULT_NOW = datetime(2026, 12, 1, 8, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The clock every app a test starts is built with (`create_app(..., clock=clock)`)."""
+    return Clock(DEFAULT_NOW)
 
 
 @pytest.fixture(scope="session")
@@ -96,13 +107,14 @@ BotFactory = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-async def start_bot(settings: Settings) -> AsyncIterator[BotFactory]:
-    """Start the real app on a loopback port (optionally with other settings); its URL."""
+async def start_bot(settings: Settings, clock: Clock) -> AsyncIterator[BotFactory]:
+    """Start the real app on a loopback port (optionally with other settings), on the test's
+    clock; its URL."""
     runners: list[web.AppRunner] = []
 
     async def start(**overrides: Any) -> str:
         chosen = settings.model_copy(update=overrides) if overrides else settings
-        runner, url = await _serve(create_app(chosen))
+        runner, url = await _serve(create_app(chosen, clock=clock))
         runners.append(runner)
         return url
 

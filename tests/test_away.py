@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from storage.models import AwayPeriod
 from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import Clock, freeze_turns, officers_of, run
+from tests.rig.officer_day import Clock, officers_of, run
 from tests.rig.teams import TeamsUser
 
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -18,13 +17,8 @@ TUESDAY_0800 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, MONDAY)
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(MONDAY)
 
 
 @pytest.fixture

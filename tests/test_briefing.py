@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from storage.models import AttendanceAnswer, Delivery, Officer
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, freeze_turns, officers_of, run
+from tests.rig.officer_day import Clock, officers_of, run
 from tests.rig.teams import TeamsUser, card_texts
 
 TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 08:00 GMT, Tuesday 1 December 2026
@@ -20,13 +20,8 @@ NORTH = {"TL201", "P301", "P302", "P303", "P304"}
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, TUESDAY)
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(TUESDAY)
 
 
 def prompts(connector: FakeConnector, user: TeamsUser) -> list[Sent]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.models import BwvAnswer, Officer
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, deliver, freeze_turns, install_all, officers_of, run
+from tests.rig.officer_day import Clock, deliver, install_all, officers_of, run
 from tests.rig.teams import TeamsUser, card_texts
 
 TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -19,13 +19,8 @@ CATEGORY = "Vulnerable person concern – no offence disclosed"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, TUESDAY)
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(TUESDAY)
 
 
 def reminders(connector: FakeConnector, user: TeamsUser) -> list[Sent]:
@@ -123,13 +118,13 @@ async def test_need_help_shows_guidance_and_tells_each_sergeant(
     seen = result.all_text()
     assert CATEGORY in seen
     assert "Your sergeant (Chris Walker, Pat Lewis) has been told" in seen
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     for collar in ("S101", "S102"):
         [told] = connector.to(sergeants[collar].conversation_id)
         assert told.text.startswith("BWV help requested: Taylor Brooks (P311), Maidstone PSTF")
     assert await bwv_answers(sessions, "P311") == ["need_help"]
     await people["P301"].say("need help")
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     assert len(connector.to(sergeants["S101"].conversation_id)) == 2
     assert len(connector.to(sergeants["S102"].conversation_id)) == 1
 
@@ -149,7 +144,7 @@ async def test_tapping_need_help_again_tells_the_sergeants_once(
     again = await people["P311"].execute("bwv.confirm", help_)
     assert "has been told" in again.all_text()
     await people["P311"].say("need help")
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     for collar in ("S101", "S102"):
         assert len(connector.to(sergeants[collar].conversation_id)) == 1
     assert await bwv_answers(sessions, "P311") == [

@@ -17,13 +17,14 @@ from sqlalchemy import select
 from bench.fanout import AT, JOB, PROMPTS, TENANT, conversation_id, fan_out, prompt, seed
 from bot.delivery import Outbox, Result
 from bot.jobs import record_due, run_job, standalone_outbox
-from bot.limits import backoff, retry_after_seconds
+from bot.limits import backoff, parse_retry_after, seconds_to_wait
 from bot.sender import TeamsSender
 from bot.settings import Settings
 from storage import outbox as outbox_rows
 from storage.db import create_engine, create_sessionmaker
 from storage.models import ConversationRef, Delivery, DeliveryStatus, Officer
 from tests.rig.connector import FakeConnector
+from tests.rig.officer_day import Clock
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ async def test_every_officer_gets_the_prompt_once_through_429_and_503_storms(
         connector.fail(conversation_id(number), 504, times=1)
         connector.fail(conversation_id(number), 412, times=1)
 
-    result = await fan_out(sessions, fast, AT)
+    result = await fan_out(sessions, fast, AT, Clock(AT))
 
     assert (result.run.recorded, result.sent, result.failed) == (24, 24, 0)
     assert connector.delivered == Counter(dict.fromkeys(conversations, 1))
@@ -96,7 +97,7 @@ async def test_every_officer_gets_the_prompt_once_through_429_and_503_storms(
     assert delivered[conversation_id(2)].attempts == 4
     assert delivered[conversation_id(5)].attempts == 1
     assert all(d.sent_activity_id for d in delivered.values())
-    again = await fan_out(sessions, fast, AT + timedelta(minutes=5))
+    again = await fan_out(sessions, fast, AT + timedelta(minutes=5), Clock(AT))
     assert (again.run.recorded, again.sent) == (0, 0)
     assert sum(connector.delivered.values()) == 24
 
@@ -108,7 +109,7 @@ async def test_retry_after_is_honoured_for_the_whole_tenant(
     connector.fail(conversation_id(0), 429, times=1, **{"Retry-After": "1"})
     slow = fast.model_copy(update={"tenant_rate": 10.0})  # 0.1 s apart
 
-    await fan_out(sessions, slow, AT)
+    await fan_out(sessions, slow, AT, Clock(AT))
 
     throttled_at = connector.throttled()[0].at
     # Requests already on their way when the 429 came back may still land just after it;
@@ -128,7 +129,7 @@ async def test_attempts_are_bounded_then_failed_with_the_reason(
     connector.fail(conversation_id(1), 400, times=1)
     bounded = fast.model_copy(update={"delivery_max_attempts": 3})
 
-    result = await fan_out(sessions, bounded, AT)
+    result = await fan_out(sessions, bounded, AT, Clock(AT))
 
     assert (result.sent, result.failed) == (0, 2)
     delivered = await rows(sessions)
@@ -147,7 +148,7 @@ async def test_a_gone_conversation_is_reopened_once_and_the_new_one_remembered(
     await seed(sessions, 2, connector.url)
     connector.fail(conversation_id(0), 403, times=1)
 
-    result = await fan_out(sessions, fast, AT)
+    result = await fan_out(sessions, fast, AT, Clock(AT))
 
     assert (result.sent, result.failed) == (2, 0)
     [created] = connector.created
@@ -174,7 +175,7 @@ async def test_an_officer_who_cannot_be_reached_is_marked_and_not_retried(
     connector.fail(conversation_id(0), 404, times=1)
     connector.fail_create(403)
 
-    result = await fan_out(sessions, fast, AT)
+    result = await fan_out(sessions, fast, AT, Clock(AT))
 
     assert (result.sent, result.failed) == (1, 1)
     officer = await officer_of(sessions, conversation_id(0))
@@ -204,12 +205,13 @@ async def test_unreachable_officers_are_listed_in_the_sergeants_review(
             job="test-notice",
             officer_id=officer.id,
             day=AT.date(),
+            now=AT,
             payload=prompt("today").to_dict(),
         )
     connector.clear()
     connector.fail(pcso.conversation_id, 403)
     connector.fail_create(404)
-    box = standalone_outbox(sessions, fast)
+    box = standalone_outbox(sessions, fast, Clock(AT))
     assert (await box.drain()).failed == 1
 
     review = await run_job(
@@ -237,9 +239,10 @@ async def test_no_conversation_reference_fails_and_marks_the_officer(
             job="test-notice",
             officer_id=officer.id,
             day=AT.date(),
+            now=AT,
             payload=prompt("today").to_dict(),
         )
-    result = await standalone_outbox(sessions, fast).drain()
+    result = await standalone_outbox(sessions, fast, Clock(AT)).drain()
     assert (result.sent, result.failed) == (0, 1)
     async with sessions() as session:
         officer = await session.scalar(select(Officer).where(Officer.collar_number == "P301"))
@@ -256,7 +259,7 @@ async def test_sends_are_concurrent_and_keep_to_the_tenant_rate(
     # and what is under test is the pacing, not a race at the exact limit.
     paced = fast.model_copy(update={"tenant_rate": 16.0})
 
-    result = await fan_out(sessions, paced, AT)
+    result = await fan_out(sessions, paced, AT, Clock(AT))
 
     assert result.sent == 30
     assert connector.throttled() == []
@@ -275,12 +278,13 @@ async def test_sends_keep_to_the_conversation_rate(sessions, fast, connector: Fa
                 officer_id=officer_id,
                 day=AT.date(),
                 suffix=str(number),
+                now=AT,
                 payload=prompt(f"notice {number}").to_dict(),
             )
     connector.conversation_limit = 7
     paced = fast.model_copy(update={"conversation_rate": 5.5})  # a margin under the limit
 
-    result = await standalone_outbox(sessions, paced).drain()
+    result = await standalone_outbox(sessions, paced, Clock(AT)).drain()
 
     assert result.sent == 12
     assert connector.throttled() == []
@@ -291,7 +295,9 @@ async def test_a_claim_left_by_a_crashed_instance_is_sent_after_its_lease(
     sessions, fast, connector: FakeConnector
 ):
     await seed(sessions, 5, connector.url)
-    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    await record_due(
+        sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
+    )
     crashed = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: AT)
     assert len(await crashed._claim(10)) == 5  # claimed, then the instance "dies"
 
@@ -308,7 +314,9 @@ async def test_a_claim_taken_over_after_its_lease_is_not_sent_by_its_first_owner
     sessions, fast, connector: FakeConnector
 ):
     await seed(sessions, 3, connector.url)
-    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    await record_due(
+        sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
+    )
     slow = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: AT)
     claims = await slow._claim(10)
     late = AT + timedelta(seconds=fast.delivery_lease_seconds + 1)
@@ -325,9 +333,11 @@ async def test_stopping_mid_drain_hands_unsent_claims_back(
     sessions, fast, connector: FakeConnector
 ):
     await seed(sessions, 20, connector.url)
-    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    await record_due(
+        sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
+    )
     paced = fast.model_copy(update={"tenant_rate": 10.0})
-    box = Outbox(sessions=sessions, sender=_sender(paced), settings=paced)
+    box = Outbox(sessions=sessions, sender=_sender(paced), settings=paced, clock=Clock(AT))
     draining = asyncio.create_task(box.drain())
     async with asyncio.timeout(10):
         await connector.until_delivered(3)
@@ -350,7 +360,9 @@ async def test_two_instances_on_one_database_each_send_different_rows(
     database_url, sessions, fast, connector: FakeConnector
 ):
     conversations = await seed(sessions, 80, connector.url)
-    await record_due(sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT)
+    await record_due(
+        sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
+    )
     connector.latency = 0.3  # the first claim is still sending when the second instance starts
     engines = [create_engine(database_url) for _ in range(2)]
     try:
@@ -359,6 +371,7 @@ async def test_two_instances_on_one_database_each_send_different_rows(
                 sessions=create_sessionmaker(engine),
                 sender=_sender(fast),
                 settings=fast.model_copy(update={"instance_name": f"instance-{n}"}),
+                clock=Clock(AT),
             )
             for n, engine in enumerate(engines)
         ]
@@ -382,11 +395,15 @@ def _sender(settings: Settings) -> TeamsSender:
 
 def test_retry_after_is_read_as_seconds_or_an_http_date():
     now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    assert retry_after_seconds("2") == 2.0
-    assert retry_after_seconds("0.25") == 0.25
-    assert retry_after_seconds("Tue, 01 Dec 2026 08:00:30 GMT", now) == 30.0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("0.25") == 0.25
+    until = parse_retry_after("Tue, 01 Dec 2026 08:00:30 GMT")
+    assert until == datetime(2026, 12, 1, 8, 0, 30, tzinfo=UTC)
+    assert seconds_to_wait(until, now) == 30.0
+    assert seconds_to_wait(until, now + timedelta(minutes=1)) == 0.0
+    assert seconds_to_wait(2.0, now) == 2.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
 
 
 def test_backoff_doubles_with_jitter_up_to_its_cap():

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEntry
 from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import Clock, freeze_turns, install_all, officers_of
+from tests.rig.officer_day import Clock, install_all, officers_of
 from tests.rig.supervision import at, store
 from tests.rig.teams import TeamsUser
 from tests.test_cli import pcso_bot
@@ -22,13 +21,8 @@ CSU = "Maidstone CSU North"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

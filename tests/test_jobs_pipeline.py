@@ -21,6 +21,7 @@ async def _hello_members(context: JobContext) -> int:
             team_id=context.team.id,
             day=context.day,
             payload=reply.to_dict(),
+            now=context.recorded_at,
         )
     return recorded
 
@@ -34,7 +35,7 @@ HELLO = Job(
 
 
 async def test_due_job_is_delivered_once_to_reachable_members(
-    sample_roster, teams_user, connector, sessions, settings, bot_url
+    sample_roster, teams_user, connector, sessions, settings, bot_url, clock
 ):
     reachable = {"P311", "P312", "TL202"}
     for row in sample_roster:
@@ -42,7 +43,7 @@ async def test_due_job_is_delivered_once_to_reachable_members(
             await teams_user(row).install()
     connector.clear()
     jobs = {"hello": HELLO}
-    box = standalone_outbox(sessions, settings)
+    box = standalone_outbox(sessions, settings, clock)
     at = datetime(2026, 12, 1, 8, 5, tzinfo=UTC)  # Tuesday 08:05 GMT
     first = await run_job(
         sessions=sessions,
@@ -73,9 +74,9 @@ async def test_due_job_is_delivered_once_to_reachable_members(
     assert len(connector.messages()) == 3
 
 
-async def test_not_yet_due_and_past_grace_send_nothing(sample_roster, sessions, settings):
+async def test_not_yet_due_and_past_grace_send_nothing(sample_roster, sessions, settings, clock):
     jobs = {"hello": HELLO}
-    box = standalone_outbox(sessions, settings)
+    box = standalone_outbox(sessions, settings, clock)
     for at in (datetime(2026, 12, 1, 7, 59, tzinfo=UTC), datetime(2026, 12, 1, 9, 0, tzinfo=UTC)):
         result = await run_job(
             sessions=sessions, jobs=jobs, settings=settings, outbox=box, name="hello", now=at

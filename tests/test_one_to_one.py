@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from storage.models import OneToOne
 from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import Clock, deliver, freeze_turns, run
+from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.supervision import joined_long_ago, store
 from tests.rig.teams import TeamsUser, card_texts
 
@@ -19,13 +19,8 @@ FIRST_OF_DECEMBER = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # Tuesday, review 
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
 
 
 def november() -> list[date]:
@@ -41,7 +36,7 @@ async def alex_in_november(people, sessions, settings, clock) -> None:  # type: 
     await leader.say("task Speedwatch | P301")
     clock.now = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     await leader.say("returns done, not done | 1 1 1 1 0")
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     absent = {
         date(2026, 11, 2): "sick",
         date(2026, 11, 3): "sick",

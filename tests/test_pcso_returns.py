@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from storage.models import Officer, PcsoReturn, Team
-from tests.rig.officer_day import Clock, freeze_turns, run
+from tests.rig.officer_day import Clock, run
 from tests.rig.teams import card_texts
 
 RETURNS_TIME = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 16:00 GMT, Tuesday
@@ -24,13 +23,8 @@ GOOD = {
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, RETURNS_TIME + timedelta(minutes=20))
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(RETURNS_TIME + timedelta(minutes=20))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import event, select, update
 from dialogs.review import load_review
 from storage.models import AuditEntry, Officer, ReviewRead, Team
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, deliver, freeze_turns, run
+from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.supervision import joined_long_ago, store
 from tests.rig.teams import TeamsUser, card_texts
 
@@ -23,13 +23,8 @@ ZONE = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
 
 
 async def monday_tasking_and_returns(leader: TeamsUser, clock: Clock) -> None:
@@ -100,7 +95,7 @@ async def officers_day(sessions) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def recorded(people, sessions, settings, clock) -> dict[str, TeamsUser]:
     await monday_tasking_and_returns(people["TL201"], clock)
-    await deliver(sessions, settings)  # the tasks reach P303 before P303 becomes unreachable
+    await deliver(sessions, settings, clock)  # the tasks reach P303 before P303 becomes unreachable
     await officers_day(sessions)
     clock.now = REVIEW_TIME + timedelta(minutes=15)
     return people
@@ -179,14 +174,16 @@ def reviews(connector: FakeConnector, user: TeamsUser) -> list[Sent]:
 
 
 async def test_morning_review_goes_to_each_supervising_sergeant_only(
-    recorded, connector, sessions, settings
+    recorded, connector, sessions, settings, clock
 ):
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     connector.clear()
     early = await run(sessions, settings, "morning-review", REVIEW_TIME - timedelta(minutes=1))
     assert early.run.occurrences == 0
     result = await run(sessions, settings, "morning-review", REVIEW_TIME)
-    assert (result.run.recorded, result.sent) == (3, 3)
+    # The app's own delivery worker may send some of them before the test's outbox does:
+    # what matters is that each sergeant receives each review once (counted below).
+    assert result.run.recorded == 3
     s101 = sorted(texts(s.card)[0] for s in reviews(connector, recorded["S101"]))
     assert s101 == [
         "Morning review: Maidstone CSU North, Tue 1 Dec 2026",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEntry
 from tests.rig.connector import FakeConnector
-from tests.rig.officer_day import Clock, freeze_turns, run
+from tests.rig.officer_day import Clock, run
 from tests.rig.supervision import joined_long_ago, store
 from tests.rig.teams import TeamsUser, card_texts
 
@@ -39,13 +38,8 @@ PSTF_FIGURES = [
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, MONDAY + timedelta(minutes=30))
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(MONDAY + timedelta(minutes=30))
 
 
 @pytest.fixture

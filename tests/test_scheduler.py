@@ -32,6 +32,7 @@ from storage.models import (
     Team,
 )
 from tests.rig.connector import FakeConnector
+from tests.rig.officer_day import Clock
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -53,7 +54,7 @@ def scheduler_for(sessions, settings: Settings, clock: Callable[[], datetime]) -
         sessions=sessions,
         settings=settings,
         jobs={JOB: DAILY},
-        outbox=standalone_outbox(sessions, settings),
+        outbox=standalone_outbox(sessions, settings, clock),
         clock=clock,
     )
 
@@ -116,10 +117,10 @@ async def test_a_planned_firing_sends_the_prompt_at_0800_in_winter_and_summer(
 
 
 async def test_job_runs_send_what_is_due_within_grace_and_nothing_twice(
-    sessions, fast, connector: FakeConnector
+    sessions, fast, connector: FakeConnector, clock
 ):
     await seed(sessions, 3, connector.url)
-    box = standalone_outbox(sessions, fast)
+    box = standalone_outbox(sessions, fast, clock)
 
     async def run(at: str) -> tuple[int, int]:
         result = await run_job(
@@ -217,7 +218,7 @@ async def test_retention_purge_deletes_what_is_past_retention(sample_roster, ses
         )
 
     result = await record_due(
-        sessions=sessions, jobs=router.jobs, settings=fast, name=PURGE, now=now
+        sessions=sessions, jobs=router.jobs, settings=fast, name=PURGE, now=now, clock=Clock(now)
     )
 
     assert result.occurrences == 1
@@ -280,7 +281,9 @@ async def test_jobs_run_at_an_instant_sends_what_is_due_once(
     for user in users:
         await user.install()
     connector.clear()
-    run = ("jobs", "run", "briefing-prompts", "--team", "Maidstone PSTF", "--at")
+    # --force: these instants are fixed, and the suite must pass whatever the machine's date
+    # (a fixed instant may be later than the machine's now, which is refused without it).
+    run = ("jobs", "run", "briefing-prompts", "--team", "Maidstone PSTF", "--force", "--at")
 
     code, out, err = await pcso_bot(database_url, *run, "2026-12-01T07:59")
     assert code == 0, err
@@ -301,6 +304,26 @@ async def test_jobs_run_at_an_instant_sends_what_is_due_once(
     async with sessions() as session:
         statuses = (await session.scalars(select(Delivery.status))).all()
     assert set(statuses) == {DeliveryStatus.SENT.value}
+
+
+async def test_jobs_run_refuses_an_instant_later_than_now_unless_forced(
+    database_url, sample_roster, sessions
+):
+    later = ("jobs", "run", "briefing-prompts", "--team", "Maidstone PSTF")
+    later += ("--at", "2100-01-04T08:05")  # a Monday; later than now on any machine running this
+
+    code, out, err = await pcso_bot(database_url, *later)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "Mon 2100-01-04 08:05 GMT is later than now" in err and "--force" in err
+    async with sessions() as session:
+        assert (await session.scalars(select(Delivery.day))).all() == []
+
+    code, out, err = await pcso_bot(database_url, *later, "--force")
+    assert code == 0, err
+    assert "briefing-prompts as of Mon 2100-01-04 08:05 GMT: 1 occurrence(s) due" in out
+    async with sessions() as session:
+        assert set((await session.scalars(select(Delivery.day))).all()) == {date(2100, 1, 4)}
 
 
 async def test_jobs_run_refuses_an_unknown_job_team_or_instant(database_url, sample_roster):

@@ -4,9 +4,7 @@ replies counted at a fake Slack Web API on loopback, on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from datetime import time as dt_time
@@ -41,7 +39,7 @@ from storage.models import (
     ProcessedActivity,
     Team,
 )
-from tests.rig.officer_day import freeze_turns
+from tests.rig.officer_day import Clock
 from tests.rig.slack import (
     FakeSlack,
     Message,
@@ -102,8 +100,8 @@ async def slack_url(start_slack_bot: Callable[..., Awaitable[str]]) -> str:
 
 
 @pytest.fixture
-def user(http: aiohttp.ClientSession, slack_url: str) -> Callable[[str], SlackUser]:
-    return functools.partial(SlackUser, http, slack_url, SECRET)
+def user(http: aiohttp.ClientSession, slack_url: str, clock: Clock) -> Callable[[str], SlackUser]:
+    return lambda user_id: SlackUser(http, slack_url, SECRET, user_id, clock)
 
 
 async def settled(transports: list[SlackTransport]) -> None:
@@ -162,10 +160,10 @@ async def test_bad_signature_is_401_and_nothing_is_processed(
     assert "Alex Carter" in (await reply_to(slack_api, pcso)).seen()
 
 
-async def test_stale_or_future_timestamp_is_401(sample_roster, user, slack_api, sessions):
+async def test_stale_or_future_timestamp_is_401(sample_roster, user, slack_api, sessions, clock):
     pcso = user("U0P301")
     for skew in (-301, 301):
-        response = await pcso.say("whoami", timestamp=int(time.time()) + skew)
+        response = await pcso.say("whoami", timestamp=int(clock().timestamp()) + skew)
         assert (response.status, response.body) == (
             401,
             {"error": "request timestamp is more than 5 minutes from now"},
@@ -264,10 +262,10 @@ async def test_someone_else_with_a_matched_officers_email_is_refused(
 
 
 async def test_a_retried_event_is_processed_once(
-    sample_roster, slack_api, start_slack_bot, http, sessions, transports, monkeypatch
+    sample_roster, slack_api, start_slack_bot, http, sessions, transports, monkeypatch, clock
 ):
-    freeze_turns(monkeypatch, TUESDAY)
-    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P302")
+    clock.now = TUESDAY
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P302", clock)
     callback = pcso.event("in person")
     first, again = await asyncio.gather(pcso.deliver(callback), pcso.deliver(callback, retry=1))
     assert (first.status, again.status) == (200, 200)
@@ -297,7 +295,7 @@ async def test_bot_messages_edits_and_channel_messages_are_ignored(
 
 
 async def test_the_ack_comes_back_at_once_while_a_slow_turn_runs(
-    sample_roster, slack_api, start_slack_bot, http, monkeypatch
+    sample_roster, slack_api, start_slack_bot, http, monkeypatch, clock
 ):
     release = asyncio.Event()
     whoami = dialogs.help.whoami
@@ -307,7 +305,7 @@ async def test_the_ack_comes_back_at_once_while_a_slow_turn_runs(
         return await whoami(turn)
 
     monkeypatch.setattr(dialogs.help, "whoami", slow)
-    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301")
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301", clock)
     response = await pcso.say("whoami")
     assert response.status == 200
     assert response.seconds < 3.0
@@ -317,13 +315,13 @@ async def test_the_ack_comes_back_at_once_while_a_slow_turn_runs(
 
 
 async def test_a_failing_turn_is_logged_and_apologised_for_once(
-    sample_roster, slack_api, start_slack_bot, http, monkeypatch, caplog, sessions
+    sample_roster, slack_api, start_slack_bot, http, monkeypatch, caplog, sessions, clock
 ):
     async def broken(turn):  # type: ignore[no-untyped-def]
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(dialogs.help, "whoami", broken)
-    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301")
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301", clock)
     await pcso.say("whoami")
     apology = await reply_to(slack_api, pcso)
     assert apology.text == APOLOGY
@@ -335,9 +333,9 @@ async def test_a_failing_turn_is_logged_and_apologised_for_once(
 
 
 async def test_the_ack_follows_the_commit(
-    sample_roster, slack_api, start_slack_bot, http, sessions
+    sample_roster, slack_api, start_slack_bot, http, sessions, clock
 ):
-    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301")
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301", clock)
     response = await pcso.say("whoami")
     assert response.status == 200
     async with sessions() as session:  # committed before Slack was told "received"
@@ -346,7 +344,7 @@ async def test_the_ack_follows_the_commit(
 
 
 async def test_shutdown_waits_for_turns_in_flight(
-    sample_roster, slack_api, settings, transports, http, monkeypatch
+    sample_roster, slack_api, settings, transports, http, monkeypatch, clock
 ):
     whoami = dialogs.help.whoami
 
@@ -362,13 +360,14 @@ async def test_shutdown_waits_for_turns_in_flight(
                 "slack_bot_token": TOKEN,
                 "slack_api_url": f"{slack_api.url}/api/",
             }
-        )
+        ),
+        clock=clock,
     )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    pcso = SlackUser(http, f"http://127.0.0.1:{runner.addresses[0][1]}", SECRET, "U0P301")
+    pcso = SlackUser(http, f"http://127.0.0.1:{runner.addresses[0][1]}", SECRET, "U0P301", clock)
     assert (await pcso.say("whoami")).status == 200
     assert slack_api.calls == []
     await runner.cleanup()
@@ -379,10 +378,10 @@ async def test_shutdown_waits_for_turns_in_flight(
 
 
 async def test_a_briefing_button_records_the_answer_and_updates_the_card(
-    sample_roster, slack_api, start_slack_bot, http, sessions, monkeypatch
+    sample_roster, slack_api, start_slack_bot, http, sessions, monkeypatch, clock
 ):
-    freeze_turns(monkeypatch, TUESDAY)
-    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301")
+    clock.now = TUESDAY
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301", clock)
     await pcso.say("briefing")
     card = await reply_to(slack_api, pcso)
     assert "Briefing: Maidstone CSU North" in card.seen()
@@ -412,10 +411,10 @@ async def test_a_briefing_button_records_the_answer_and_updates_the_card(
 
 
 async def test_a_button_on_a_deleted_message_gets_a_new_message(
-    sample_roster, slack_api, start_slack_bot, http, sessions, monkeypatch
+    sample_roster, slack_api, start_slack_bot, http, sessions, monkeypatch, clock
 ):
-    freeze_turns(monkeypatch, TUESDAY)
-    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P302")
+    clock.now = TUESDAY
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P302", clock)
     await pcso.say("briefing")
     card = await reply_to(slack_api, pcso)
     slack_api.fail("chat.update", "message_not_found")
@@ -650,10 +649,18 @@ def test_slack_app_manifest_points_at_the_endpoint_with_the_scopes_it_needs():
 
 
 async def test_scheduled_prompts_reach_each_officer_on_their_latest_channel(
-    sample_roster, slack_api, start_slack_bot, http, sessions, settings, teams_user, connector
+    sample_roster,
+    slack_api,
+    start_slack_bot,
+    http,
+    sessions,
+    settings,
+    teams_user,
+    connector,
+    clock,
 ):
     url = await start_slack_bot()
-    on_slack = SlackUser(http, url, SECRET, "U0P311")  # P311 talks to the bot in Slack
+    on_slack = SlackUser(http, url, SECRET, "U0P311", clock)  # P311 talks to the bot in Slack
     await on_slack.say("whoami")
     await reply_to(slack_api, on_slack)
     leader = next(r for r in sample_roster if r.collar_number == "TL202")
@@ -670,7 +677,7 @@ async def test_scheduled_prompts_reach_each_officer_on_their_latest_channel(
         sessions=sessions,
         jobs=build_router().jobs,
         settings=slack_settings,
-        outbox=standalone_outbox(sessions, slack_settings),
+        outbox=standalone_outbox(sessions, slack_settings, clock),
         name="briefing-prompts",
         now=datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
         team="Maidstone PSTF",

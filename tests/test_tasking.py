@@ -18,7 +18,7 @@ from storage.models import (
     TeamReturn,
 )
 from tests.rig.connector import FakeConnector, Sent
-from tests.rig.officer_day import Clock, deliver, freeze_turns, run
+from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.teams import TeamsUser, card_texts
 
 MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, GMT
@@ -27,13 +27,8 @@ CSU = "Maidstone CSU North"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, MORNING)
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(MORNING)
 
 
 def posting(**tasks: str) -> dict[str, Any]:
@@ -60,7 +55,7 @@ async def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_team_leader_posts_tasking_and_assigned_pcsos_receive_their_tasks(
-    people, connector, sessions, settings
+    people, connector, sessions, settings, clock
 ):
     leader = people["TL201"]
     card = (await leader.say("tasking")).cards[0]
@@ -74,7 +69,7 @@ async def test_team_leader_posts_tasking_and_assigned_pcsos_receive_their_tasks(
     assert "1. Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in seen
     assert "2. Visit shops on the High Street — Morgan Hughes" in seen
     assert "Sent to Alex Carter, Jordan Patel, Morgan Hughes." in seen
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     [alex] = cards_to(connector, people["P301"])
     assert "Your tasks for Tue 1 Dec 2026" in alex
     assert "Patrol town centre [OSARA-22]" in alex and "High Street" not in alex
@@ -159,7 +154,7 @@ async def test_returns_prompt_is_prefilled_and_repeated_once_if_nothing_arrives(
     people, connector, sessions, settings, clock
 ):
     await people["TL201"].submit(posting(**TWO_TASKS))
-    await deliver(sessions, settings)
+    await deliver(sessions, settings, clock)
     connector.clear()
     early = await run(sessions, settings, "tasking-reminders", RETURNS_TIME - timedelta(minutes=1))
     assert early.run.occurrences == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from bot.cli import main
 from storage import team_settings
 from storage.models import AuditEntry, Team
-from tests.rig.officer_day import Clock, freeze_turns, run
+from tests.rig.officer_day import Clock, run
 from tests.rig.teams import card_texts
 
 SAMPLE = Path(__file__).parent.parent / "docs" / "sample-teams.csv"
@@ -134,13 +133,8 @@ async def test_unknown_team_or_inconsistent_times_apply_nothing(
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_turns(monkeypatch, datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def bot_url(clock: Clock, start_bot: Any) -> str:
-    return await start_bot()
+def clock() -> Clock:
+    return Clock(datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
 
 
 async def test_team_settings_drive_the_prompts(

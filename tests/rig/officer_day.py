@@ -1,22 +1,19 @@
-"""Helpers for the officer's-day tests: a turn clock set by the test, jobs run "as if at"
-an instant, and waiting until every recorded delivery has reached the fake connector."""
+"""Helpers for the officer's-day tests: the clock the test sets and the app is built with,
+jobs run "as if at" an instant, and waiting until every recorded delivery has reached the
+fake connector."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.app
 from bot.jobs import JobResult, run_job, standalone_outbox
 from bot.settings import Settings
-from bot.turns import TurnRunner
 from dialogs import build_router
 from storage.models import Delivery, DeliveryStatus
 from storage.roster import RosterRow
@@ -28,19 +25,13 @@ SETTLE_SECONDS = 10.0
 
 @dataclass
 class Clock:
-    """What the app's turns take as "now"; the test moves it."""
+    """The service's clock in a test: `create_app(settings, clock=...)` is given it, so its
+    turns, jobs, outbox and Slack's replay check all read `now`, which the test moves."""
 
     now: datetime
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def freeze_turns(monkeypatch: pytest.MonkeyPatch, start: datetime) -> Clock:
-    """Make the app built next use `Clock` for its turns (TurnRunner's own `clock` hook)."""
-    clock = Clock(start)
-    monkeypatch.setattr(bot.app, "TurnRunner", functools.partial(TurnRunner, clock=clock))
-    return clock
 
 
 async def settle(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -64,9 +55,11 @@ async def settle(sessions: async_sessionmaker[AsyncSession]) -> None:
         await asyncio.sleep(0.02)
 
 
-async def deliver(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    """Send what turns recorded in the outbox, deterministically."""
-    await standalone_outbox(sessions, settings).drain()
+async def deliver(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+) -> None:
+    """Send what turns recorded in the outbox, deterministically, as of the test's clock."""
+    await standalone_outbox(sessions, settings, clock).drain()
     await settle(sessions)
 
 
@@ -77,12 +70,13 @@ async def run(
     at: datetime,
     team: str | None = None,
 ) -> JobResult:
-    """Run a job as the scheduler and `pcso-bot jobs run --at` do, and deliver what it recorded."""
+    """Run a job as the scheduler does when it fires at `at` (its clock reads `at`), and
+    deliver what it recorded."""
     result = await run_job(
         sessions=sessions,
         jobs=build_router().jobs,
         settings=settings,
-        outbox=standalone_outbox(sessions, settings),
+        outbox=standalone_outbox(sessions, settings, Clock(at)),
         name=name,
         now=at,
         team=team,

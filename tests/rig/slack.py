@@ -17,7 +17,9 @@ import json
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +29,7 @@ from aiohttp import web
 TEAM = "T0FORCE"
 BOT_USER = "U0BOT"
 APP = "A0PCSO"
+_stamps = itertools.count(1)
 
 
 @dataclass
@@ -214,11 +217,16 @@ class SlackUser:
     bot_url: str
     secret: str
     user_id: str
+    clock: Callable[[], datetime]  # the service's clock: Slack's timestamps agree with it
     team_id: str = TEAM
     channel_id: str = ""
 
     def __post_init__(self) -> None:
         self.channel_id = self.channel_id or dm_channel(self.user_id)
+
+    def stamp(self) -> str:
+        """A Slack `ts`: the clock's second, made unique (as Slack's are) by a counter."""
+        return f"{int(self.clock().timestamp())}.{next(_stamps):06d}"
 
     def signature(self, body: bytes, timestamp: int, secret: str | None = None) -> str:
         base = b"v0:" + str(timestamp).encode() + b":" + body
@@ -235,7 +243,7 @@ class SlackUser:
         headers: dict[str, str] | None = None,
     ) -> Response:
         """POST to /api/slack, signed with `secret` (default: the right one) at `timestamp`."""
-        stamp = int(time.time()) if timestamp is None else timestamp
+        stamp = int(self.clock().timestamp()) if timestamp is None else timestamp
         sent = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(stamp),
@@ -257,15 +265,15 @@ class SlackUser:
 
     def event(self, text: str, *, event_id: str | None = None, **fields: Any) -> dict[str, Any]:
         """An Events API `message.im` callback for a message this user typed."""
-        now = time.time()
+        now = self.stamp()
         event = {
             "type": "message",
             "channel": self.channel_id,
             "channel_type": "im",
             "user": self.user_id,
             "text": text,
-            "ts": f"{now:.6f}",
-            "event_ts": f"{now:.6f}",
+            "ts": now,
+            "event_ts": now,
             "team": self.team_id,
             **fields,
         }
@@ -276,7 +284,7 @@ class SlackUser:
             "event": event,
             "type": "event_callback",
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-            "event_time": int(now),
+            "event_time": int(float(now)),
             "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER, "is_bot": True}],
         }
 
@@ -324,7 +332,7 @@ class SlackUser:
                     "block_id": block_id,
                     "text": button["text"],
                     "value": button.get("value"),
-                    "action_ts": f"{time.time():.6f}",
+                    "action_ts": self.stamp(),
                 }
             ],
         }
