@@ -14,7 +14,6 @@ import pytest
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import select
 
-from bench.fanout import AT, JOB, PROMPTS, TENANT, conversation_id, fan_out, prompt, seed
 from bot.delivery import Outbox, Result
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.limits import backoff, parse_retry_after, seconds_to_wait
@@ -24,6 +23,7 @@ from storage import outbox as outbox_rows
 from storage.db import create_engine, create_sessionmaker
 from storage.models import ConversationRef, Delivery, DeliveryStatus, Officer
 from tests.rig.connector import FakeConnector
+from tests.rig.fanout import AT, JOB, PROMPTS, TENANT, conversation_id, fan_out, prompt, seed
 from tests.rig.officer_day import Clock
 
 

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bench.fanout import JOB, PROMPTS, seed
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -32,6 +31,7 @@ from storage.models import (
     Team,
 )
 from tests.rig.connector import FakeConnector
+from tests.rig.fanout import JOB, PROMPTS, seed
 from tests.rig.officer_day import Clock
 
 LONDON = ZoneInfo("Europe/London")
