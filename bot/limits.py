@@ -133,11 +133,16 @@ class SendLimits:
         return pacer
 
 
-def backoff(attempt: int, *, base: float, cap: float) -> float:
+# The jitter's generator; tests pass a seeded one.
+JITTER = random.Random()
+
+
+def backoff(attempt: int, *, base: float, cap: float, rng: random.Random = JITTER) -> float:
     """Exponential backoff with jitter: base·2^(attempt-1) capped, less up to half of it at
-    random, so that sends which failed together do not all come back together."""
+    random (drawn from `rng`), so that sends which failed together do not all come back
+    together."""
     ceiling = min(cap, base * 2 ** max(0, attempt - 1))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 RetryAfter = float | datetime  # seconds to wait, or the instant to wait until

@@ -6,7 +6,6 @@ import json
 import zipfile
 from pathlib import Path
 
-PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 FILES = ("manifest.json", "color.png", "outline.png")
 
 

@@ -58,7 +58,6 @@ class Inbound:
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False
-    stranger: bool = False
     officer_id: int | None = None
 
 
@@ -90,8 +89,8 @@ class TurnRunner:
             if officer is None or not officer.active:
                 if inbound.conversational:
                     log.info("refused %s sender not on the roster", inbound.channel)
-                    return Outcome(stranger=True, replies=[Reply(text=REFUSAL)])
-                return Outcome(stranger=True)
+                    return Outcome(replies=[Reply(text=REFUSAL)])
+                return Outcome()
             if inbound.where is not None:
                 await references.remember(
                     session,

@@ -37,7 +37,7 @@ async def my_week(turn: Turn) -> list[Reply]:
     for back in range(DAYS):
         day = last - timedelta(days=back)
         key = (me, day)
-        parts = _day(day, briefings.get(key), footage.get(key), returns.get(key), turn.zone)
+        parts = _day(briefings.get(key), footage.get(key), returns.get(key), turn.zone)
         parts.extend(_away(day, periods))
         facts.append((short_day(day), "; ".join(parts) or "nothing recorded"))
     card = Card(
@@ -51,7 +51,6 @@ async def my_week(turn: Turn) -> list[Reply]:
 
 
 def _day(
-    day: date,
     briefing: AttendanceAnswer | None,
     footage: BwvAnswer | None,
     daily_return: PcsoReturn | None,

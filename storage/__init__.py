@@ -1,1 +1,1 @@
-"""The store: SQLAlchemy models, query functions, Alembic migrations and dialog-state storage."""
+"""The store: SQLAlchemy models, query functions and Alembic migrations."""

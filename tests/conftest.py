@@ -98,7 +98,7 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
 async def connector() -> AsyncIterator[FakeConnector]:
     fake = FakeConnector()
     runner, url = await _serve(fake.app())
-    fake.url = url
+    fake.url, fake.server = url, runner.server
     yield fake
     await runner.cleanup()
 

@@ -1,9 +1,11 @@
 """Crash safety with real processes: `kill -9` in the middle of a fan-out, several times,
 then a restart; and two processes fanning out against one PostgreSQL database.
 
-The fan-out runs as `python -m bench.fanout drive`: the prompt job through
+The fan-out runs as `python -m tests.rig.fanout drive`: the prompt job through
 `bot.jobs.run_job`, as the scheduler and `pcso-bot jobs run` run it. The fake connector
-runs in this process and counts what arrives.
+runs in this process and counts what arrives. The instants of the kills come from a seeded
+generator (`SEED`); the restart's clock is set past the dead runs' leases instead of
+waiting for them to expire.
 """
 
 from __future__ import annotations
@@ -19,18 +21,21 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from bench.fanout import AT, seed
 from storage.models import ConversationRef, Delivery, DeliveryStatus
 from tests.rig.connector import FakeConnector
+from tests.rig.fanout import AT, seed
 
 log = logging.getLogger(__name__)
 
 OFFICERS = 150
 CRASHES = 5
 LEASE_SECONDS = 3
+SEED = 20261201
 
 
-async def start_fan_out(database_url: str, instance: str = "") -> asyncio.subprocess.Process:
+async def start_fan_out(
+    database_url: str, instance: str = "", clock_ahead: float = 0.0
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -46,10 +51,12 @@ async def start_fan_out(database_url: str, instance: str = "") -> asyncio.subpro
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bench.fanout",
+        "tests.rig.fanout",
         "drive",
         "--at",
         AT.isoformat(),
+        "--clock-ahead",
+        str(clock_ahead),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -83,22 +90,23 @@ async def arrivals_or_exit(
     return arrived in done
 
 
-async def crash(process: asyncio.subprocess.Process) -> None:
+async def crash(process: asyncio.subprocess.Process, connector: FakeConnector) -> None:
     process.send_signal(signal.SIGKILL)
     await process.wait()
-    await asyncio.sleep(0.2)  # let this process's connector finish what had reached it
+    async with asyncio.timeout(10):  # this process's connector finishes what had reached it
+        await connector.until_idle()
 
 
 async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
     database_url, sessions, connector: FakeConnector
 ):
     conversations = await seed(sessions, OFFICERS, connector.url)
-    rng = random.Random()
+    rng = random.Random(SEED)
     repeatable: set[str] = set()
 
     first = await start_fan_out(database_url)  # killed at a random instant: maybe still
     await asyncio.sleep(rng.uniform(0.5, 2.5))  # starting, recording or sending
-    await crash(first)
+    await crash(first, connector)
     repeatable |= await in_flight(sessions, connector)
     crashes = 1
     for _ in range(CRASHES - 1):
@@ -111,14 +119,12 @@ async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
         if not await arrivals_or_exit(connector, target, process):
             continue  # it finished what it could claim by itself: no crash to count
         await asyncio.sleep(rng.uniform(0, 0.03))  # between two sends, or during one
-        await crash(process)
+        await crash(process, connector)
         crashes += 1
         repeatable |= await in_flight(sessions, connector)
 
-    await asyncio.sleep(
-        LEASE_SECONDS + 0.1
-    )  # the last crash's claims are free once their lease expires
-    last = await start_fan_out(database_url)
+    # The last crash's claims are free once their lease has expired on the restart's clock.
+    last = await start_fan_out(database_url, clock_ahead=LEASE_SECONDS + 0.1)
     out, err = await last.communicate()
     assert last.returncode == 0, err.decode()
 

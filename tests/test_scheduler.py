@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bench.fanout import JOB, PROMPTS, seed
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -32,6 +31,7 @@ from storage.models import (
     Team,
 )
 from tests.rig.connector import FakeConnector
+from tests.rig.fanout import JOB, PROMPTS, seed
 from tests.rig.officer_day import Clock
 
 LONDON = ZoneInfo("Europe/London")
@@ -264,9 +264,9 @@ async def test_jobs_list_shows_each_teams_next_run_in_local_time(database_url, s
     assert len(lines) == 1 + expected
     purge = next(line for line in lines if line.startswith(PURGE))
     assert "all teams" in purge and "02:30" in purge
-    if "briefing-prompts" in jobs:
-        prompts = [line for line in lines if line.startswith("briefing-prompts ")]
-        assert len(prompts) == 2 and all(" 08:00 G" in p or " 08:00 B" in p for p in prompts)
+    assert "briefing-prompts" in jobs
+    prompts = [line for line in lines if line.startswith("briefing-prompts ")]
+    assert len(prompts) == 2 and all(" 08:00 G" in p or " 08:00 B" in p for p in prompts)
 
 
 async def test_jobs_run_at_an_instant_sends_what_is_due_once(
@@ -274,8 +274,7 @@ async def test_jobs_run_at_an_instant_sends_what_is_due_once(
 ):
     from dialogs import build_router
 
-    if "briefing-prompts" not in build_router().jobs:
-        pytest.skip("briefing prompts are not registered yet")
+    assert "briefing-prompts" in build_router().jobs
     installed = [row for row in sample_roster if "Maidstone PSTF" in row.teams]
     users = [teams_user(row) for row in installed if row.role in ("pcso", "team_leader")]
     for user in users:

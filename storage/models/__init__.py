@@ -12,7 +12,6 @@ from storage.models.core import (
     Officer,
     ProcessedActivity,
     Role,
-    StateItem,
     Supervision,
     Team,
 )
@@ -61,7 +60,6 @@ __all__ = [
     "ProcessedActivity",
     "ReviewRead",
     "Role",
-    "StateItem",
     "Supervision",
     "Task",
     "TaskAssignee",

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     Time,
     UniqueConstraint,
 )
@@ -144,17 +143,6 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(60), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class StateItem(Base):
-    """Dialog and conversation state for the botbuilder `Storage` interface (eTag-checked)."""
-
-    __tablename__ = "bot_state"
-
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    etag: Mapped[str] = mapped_column(String(64))
-    data: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -75,6 +75,7 @@ class FakeConnector:
     peak_in_flight: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _windows: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    server: web.Server | None = None  # set by whoever serves `app()`, for `until_idle`
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add_member(self, user_id: str, **fields: Any) -> None:
@@ -100,6 +101,15 @@ class FakeConnector:
         while sum(self.delivered.values()) < count:
             self._arrived.clear()
             await self._arrived.wait()
+
+    async def until_idle(self) -> None:
+        """Wait until no connection is open and no request is being answered: everything
+        that reached the connector from a client that has gone (e.g. was killed) is done."""
+        assert self.server is not None, "until_idle needs the server that serves app()"
+        # aiohttp signals no connection's end: poll the server's own list of connections,
+        # which keeps each one until the connection is closed and its request answered.
+        while self.server.connections:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
     def throttled(self) -> list[Request]:
         return [r for r in self.requests if r.status == 429]
