@@ -1,41 +1,28 @@
 """The composition root: `create_app(settings, clock=...)` builds the aiohttp application.
 
-Resources that need cleanup (database engine, Bot Framework adapter, scheduler) are made in
+Resources that need cleanup (database engine, channel clients, scheduler) are made in
 `cleanup_ctx` generators and kept under typed `web.AppKey`s. Nothing happens at import time.
-The one clock given here is what turns, jobs, the outbox and Slack's replay check read.
+The one clock given here is what turns, jobs, the outbox and Slack's replay check read. The
+outbox is built by `bot.wiring.outbox`, as the job runner's is.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
-from botbuilder.schema import Activity
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import wiring
+from bot.channels.slack import SLACK_NOT_CONFIGURED, SLACK_OFF, SlackTransport
+from bot.channels.slack import configured as slack_configured
+from bot.channels.teams import UNAUTHENTICATED_WARNING, TeamsTransport
 from bot.clock import Clock, system_clock
 from bot.delivery import DeliveryWorker, Outbox
 from bot.scheduler import Scheduler
-from bot.sender import TeamsSender
 from bot.settings import Settings
-from bot.slack import CHANNEL as SLACK_CHANNEL
-from bot.slack import (
-    SLACK_NOT_CONFIGURED,
-    SLACK_OFF,
-    SlackSender,
-    SlackTransport,
-    configured,
-    web_client,
-)
-from bot.teams import TeamsTransport, on_turn_error, tenant_of
 from bot.turns import TurnRunner
 from dialogs import build_router
 from dialogs.router import Router
@@ -48,20 +35,14 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
-ADAPTER = web.AppKey("adapter", CloudAdapter)
+CHANNELS = web.AppKey("channels", wiring.Channels)
 TEAMS = web.AppKey("teams", TeamsTransport)
 RUNNER = web.AppKey("runner", TurnRunner)
 ROUTER = web.AppKey("router", Router)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", Outbox)
 DELIVERY = web.AppKey("delivery", DeliveryWorker)
-SLACK_CLIENT = web.AppKey("slack_client", AsyncWebClient)
 SLACK = web.AppKey("slack", SlackTransport)
-
-UNAUTHENTICATED_WARNING = (
-    "NO MicrosoftAppId IS SET: the bot accepts UNAUTHENTICATED activities and must only "
-    "listen on loopback. Set MicrosoftAppId/MicrosoftAppPassword for any real deployment."
-)
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
@@ -69,8 +50,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(_bot_framework)
-    app.cleanup_ctx.append(_slack_client)
+    app.cleanup_ctx.append(_channels)
+    app.cleanup_ctx.append(_turns)
     app.cleanup_ctx.append(_delivery)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_slack)
@@ -88,12 +69,21 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
-async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
+async def _channels(app: web.Application) -> AsyncIterator[None]:
+    """The Bot Framework adapter, and the Slack client when Slack is configured: the outbox
+    and the transports share them."""
     settings = app[SETTINGS]
     if not settings.authenticated:
         log.warning(UNAUTHENTICATED_WARNING)
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
-    adapter.on_turn_error = on_turn_error
+    if not slack_configured(settings):
+        log.info(SLACK_OFF)
+    async with wiring.service_channels(settings) as channels:
+        app[CHANNELS] = channels
+        yield
+
+
+async def _turns(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
     app[ROUTER] = build_router()
     runner = TurnRunner(
         sessions=app[SESSIONS],
@@ -102,34 +92,13 @@ async def _bot_framework(app: web.Application) -> AsyncIterator[None]:
         clock=app[CLOCK],
         after_commit=lambda: app[DELIVERY].wake(),
     )
-    app[ADAPTER] = adapter
     app[RUNNER] = runner
-    app[TEAMS] = TeamsTransport(runner=runner)
+    app[TEAMS] = TeamsTransport(runner=runner, adapter=app[CHANNELS].teams, settings=settings)
     yield
 
 
-async def _slack_client(app: web.Application) -> AsyncIterator[None]:
-    """The Slack Web API client, when Slack is configured: the outbox and the transport share it."""
-    settings = app[SETTINGS]
-    if not configured(settings):
-        log.info(SLACK_OFF)
-        yield
-        return
-    async with web_client(settings) as client:
-        app[SLACK_CLIENT] = client
-        yield
-
-
 async def _delivery(app: web.Application) -> AsyncIterator[None]:
-    sender = TeamsSender(adapter=app[ADAPTER], settings=app[SETTINGS])
-    others = {SLACK_CHANNEL: SlackSender(client=app[SLACK_CLIENT])} if SLACK_CLIENT in app else {}
-    app[OUTBOX] = Outbox(
-        sessions=app[SESSIONS],
-        sender=sender,
-        senders=others,
-        settings=app[SETTINGS],
-        clock=app[CLOCK],
-    )
+    app[OUTBOX] = wiring.outbox(app[SESSIONS], app[SETTINGS], app[CLOCK], app[CHANNELS])
     app[DELIVERY] = DeliveryWorker(app[OUTBOX])
     app[DELIVERY].start()
     yield
@@ -153,82 +122,28 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:
     """Last in, so at shutdown Slack turns in flight finish before anything else stops."""
-    if SLACK_CLIENT not in app:
+    client = app[CHANNELS].slack
+    if client is None:
         yield
         return
     app[SLACK] = SlackTransport(
-        runner=app[RUNNER], client=app[SLACK_CLIENT], settings=app[SETTINGS], clock=app[CLOCK]
+        runner=app[RUNNER], client=client, settings=app[SETTINGS], clock=app[CLOCK]
     )
     yield
     await app[SLACK].close()
 
 
 async def messages(request: web.Request) -> web.Response:
-    """Bot Framework activities from Teams. Client faults get 4xx, never a 500."""
-    if (
-        request.content_length is not None
-        and request.content_length > request.app[SETTINGS].max_body_bytes
-    ):
-        raise web.HTTPRequestEntityTooLarge(
-            max_size=request.app[SETTINGS].max_body_bytes, actual_size=request.content_length
-        )
-    try:
-        body = await request.json()
-    except web.HTTPRequestEntityTooLarge:
-        raise
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _problem(400, "body is not JSON")
-    problem = _check_activity(body)
-    if problem:
-        return _problem(400, problem)
-    try:
-        activity = Activity().deserialize(body)
-    except Exception:  # noqa: BLE001 - msrest raises several types for malformed input
-        return _problem(400, "not a Bot Framework activity")
-    allowed = request.app[SETTINGS].allowed_tenant_ids
-    if allowed and tenant_of(activity) not in allowed:
-        log.warning(
-            "refused activity %s from tenant %s (not in PCSO_ALLOWED_TENANTS)",
-            activity.id,
-            tenant_of(activity),
-        )
-        return _problem(403, "tenant not allowed")
-    auth_header = request.headers.get("Authorization", "")
-    try:
-        response = await request.app[ADAPTER].process_activity(
-            auth_header, activity, request.app[TEAMS].on_turn
-        )
-    except PermissionError:
-        return _problem(401, "unauthorized")
-    if response is not None:
-        return web.json_response(response.body, status=response.status)
-    return web.Response(status=200)
+    """Bot Framework activities from Teams (bot/channels/teams)."""
+    return await request.app[TEAMS].handle(request)
 
 
 async def slack_events(request: web.Request) -> web.Response:
-    """Slack's Events API and interactivity (bot/slack.py)."""
+    """Slack's Events API and interactivity (bot/channels/slack)."""
     transport = request.app.get(SLACK)
     if transport is None:
         return _problem(503, SLACK_NOT_CONFIGURED)
     return await transport.handle(request)
-
-
-def _check_activity(body: object) -> str | None:
-    if not isinstance(body, dict):
-        return "activity must be a JSON object"
-    if not isinstance(body.get("type"), str) or not body["type"]:
-        return "activity has no type"
-    for key in ("conversation", "from", "recipient"):
-        value = body.get(key)
-        if not isinstance(value, dict) or not isinstance(value.get("id"), str):
-            return f"activity has no {key}.id"
-    service_url = body.get("serviceUrl")
-    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
-        return "activity has no serviceUrl"
-    for key in ("id", "text", "name", "replyToId"):
-        if key in body and body[key] is not None and not isinstance(body[key], str):
-            return f"activity {key} must be a string"
-    return None
 
 
 def _problem(status: int, detail: str) -> web.Response:

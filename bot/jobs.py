@@ -11,17 +11,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import wiring
 from bot.clock import Clock
 from bot.delivery import Outbox
-from bot.sender import TeamsSender
 from bot.settings import Settings
-from bot.slack import CHANNEL as SLACK_CHANNEL
-from bot.slack import SlackSender, standalone_client
-from bot.slack import configured as slack_configured
 from dialogs.jobs import Job, JobContext, due_occurrences
 from storage.models import Team
 
@@ -151,13 +147,6 @@ async def run_job(
 def standalone_outbox(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
 ) -> Outbox:
-    """An outbox with its own Bot Framework adapter (and Slack client when Slack is
-    configured), for `pcso-bot jobs run` and tests."""
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
-    sender = TeamsSender(adapter=adapter, settings=settings)
-    others = (
-        {SLACK_CHANNEL: SlackSender(client=standalone_client(settings))}
-        if slack_configured(settings)
-        else {}
-    )
-    return Outbox(sessions=sessions, sender=sender, senders=others, settings=settings, clock=clock)
+    """An outbox with channels of its own (the Slack client opens a session per call), built
+    as the service builds its own, for `pcso-bot jobs run` and tests."""
+    return wiring.outbox(sessions, settings, clock, wiring.standalone_channels(settings))

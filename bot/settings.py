@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(256 * 1024, validation_alias="PCSO_MAX_BODY_BYTES")
     scheduler_enabled: bool = Field(True, validation_alias="PCSO_SCHEDULER_ENABLED")
     instance_name: str = Field("", validation_alias="PCSO_INSTANCE_NAME")
-    # Proactive delivery (bot/delivery.py): Teams' limits, retries and the outbox lease.
+    # Proactive delivery (bot/delivery/): Teams' limits, retries and the outbox lease.
     tenant_rate: float = Field(50.0, gt=0, validation_alias="PCSO_TENANT_RATE")
     conversation_rate: float = Field(7.0, gt=0, validation_alias="PCSO_CONVERSATION_RATE")
     delivery_concurrency: int = Field(50, ge=1, validation_alias="PCSO_DELIVERY_CONCURRENCY")

@@ -25,6 +25,7 @@ from storage.models import Officer
 
 log = logging.getLogger(__name__)
 
+APOLOGY = "Sorry, something went wrong on my side and nothing was saved. Please try again shortly."
 REFUSAL = (
     "Sorry, you are not on this force's PCSO roster, so I can't help you. "
     "If you think you should be, ask your sergeant or the bot's administrator."

@@ -12,13 +12,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import select
 
+from bot import wiring
+from bot.channels.base import ChannelSender
 from bot.delivery import Outbox, Result
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.limits import backoff, parse_retry_after, seconds_to_wait
-from bot.sender import TeamsSender
 from bot.settings import Settings
 from storage import outbox as outbox_rows
 from storage.db import create_engine, create_sessionmaker
@@ -298,14 +298,14 @@ async def test_a_claim_left_by_a_crashed_instance_is_sent_after_its_lease(
     await record_due(
         sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
     )
-    crashed = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: AT)
+    crashed = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=lambda: AT)
     assert len(await crashed._claim(10)) == 5  # claimed, then the instance "dies"
 
     early = AT + timedelta(seconds=fast.delivery_lease_seconds - 1)
     late = AT + timedelta(seconds=fast.delivery_lease_seconds + 1)
-    survivor = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: early)
+    survivor = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=lambda: early)
     assert (await survivor.drain()).sent == 0
-    survivor = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: late)
+    survivor = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=lambda: late)
     assert (await survivor.drain()).sent == 5
     assert sum(connector.delivered.values()) == 5
 
@@ -317,10 +317,10 @@ async def test_a_claim_taken_over_after_its_lease_is_not_sent_by_its_first_owner
     await record_due(
         sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
     )
-    slow = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: AT)
+    slow = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=lambda: AT)
     claims = await slow._claim(10)
     late = AT + timedelta(seconds=fast.delivery_lease_seconds + 1)
-    other = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=lambda: late)
+    other = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=lambda: late)
     assert (await other.drain()).sent == 3
 
     outcomes = [await slow._deliver(claim) for claim in claims]
@@ -337,7 +337,7 @@ async def test_stopping_mid_drain_hands_unsent_claims_back(
         sessions=sessions, jobs={JOB: PROMPTS}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
     )
     paced = fast.model_copy(update={"tenant_rate": 10.0})
-    box = Outbox(sessions=sessions, sender=_sender(paced), settings=paced, clock=Clock(AT))
+    box = Outbox(sessions=sessions, senders=_senders(paced), settings=paced, clock=Clock(AT))
     draining = asyncio.create_task(box.drain())
     async with asyncio.timeout(10):
         await connector.until_delivered(3)
@@ -350,7 +350,7 @@ async def test_stopping_mid_drain_hands_unsent_claims_back(
     assert statuses[DeliveryStatus.PENDING.value] >= 15
 
     late = lambda: AT + timedelta(days=1)  # noqa: E731 - past any lease
-    rest = Outbox(sessions=sessions, sender=_sender(fast), settings=fast, clock=late)
+    rest = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=late)
     await rest.drain()
     assert len(connector.delivered) == 20
     assert sum(connector.delivered.values()) - 20 <= statuses[DeliveryStatus.SENDING.value]
@@ -369,7 +369,7 @@ async def test_two_instances_on_one_database_each_send_different_rows(
         boxes = [
             Outbox(
                 sessions=create_sessionmaker(engine),
-                sender=_sender(fast),
+                senders=_senders(fast),
                 settings=fast.model_copy(update={"instance_name": f"instance-{n}"}),
                 clock=Clock(AT),
             )
@@ -387,10 +387,8 @@ async def test_two_instances_on_one_database_each_send_different_rows(
     assert claimers == {"instance-0", "instance-1"}
 
 
-def _sender(settings: Settings) -> TeamsSender:
-    config = settings.bot_framework_config()
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-    return TeamsSender(adapter=adapter, settings=settings)
+def _senders(settings: Settings) -> dict[str, ChannelSender]:
+    return wiring.senders(wiring.standalone_channels(settings), settings)
 
 
 def test_retry_after_is_read_as_seconds_or_an_http_date():

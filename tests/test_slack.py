@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.app
 import dialogs.help
+from bot.channels.base import DeliveryError
+from bot.channels.slack import SlackSender, SlackTransport, web_client
+from bot.channels.slack.payloads import input_values
+from bot.channels.slack.renderer import message, to_blocks
 from bot.jobs import run_job, standalone_outbox
-from bot.sender import DeliveryError
 from bot.settings import Settings
-from bot.slack import SlackSender, SlackTransport, web_client
-from bot.teams import APOLOGY
-from bot.turns import REFUSAL
+from bot.turns import APOLOGY, REFUSAL
 from dialogs import build_router
-from dialogs.blocks import input_values, message, to_blocks
 from dialogs.briefing import briefing_card
 from dialogs.core import Action, Card, Field, Reply, Section
 from storage.models import (

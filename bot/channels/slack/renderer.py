@@ -1,4 +1,4 @@
-"""Render a neutral `Card` or `Reply` as Slack Block Kit, and read Slack's answers back.
+"""Render a neutral `Card` or `Reply` as Slack Block Kit.
 
 Each field becomes an `input` block whose `block_id` and element `action_id` are the field's
 id, so the `state.values` Slack sends with a button press map back to the store's field
@@ -10,7 +10,7 @@ Every message also carries a plain-text `text` for notifications and screen read
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -88,46 +88,6 @@ def escape(text: str) -> str:
 
 def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-# --- reading a button press back -----------------------------------------------------------
-
-
-def button_data(value: str) -> dict[str, Any] | None:
-    """A button's action data, or None if the value is not one of ours."""
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("verb"), str) else None
-
-
-def input_values(state_values: Mapping[str, Any]) -> dict[str, str]:
-    """`state.values` of a message as {field id: value}; empty inputs are left out."""
-    values: dict[str, str] = {}
-    for block in state_values.values():
-        if not isinstance(block, Mapping):
-            continue
-        for field_id, element in block.items():
-            value = _element_value(element) if isinstance(element, Mapping) else None
-            if value is not None:
-                values[str(field_id)] = value
-    return values
-
-
-def _element_value(element: Mapping[str, Any]) -> str | None:
-    kind = element.get("type")
-    if kind == "static_select":
-        option = element.get("selected_option")
-        return str(option["value"]) if isinstance(option, Mapping) else None
-    if kind == "checkboxes":
-        chosen = element.get("selected_options") or []
-        on = any(isinstance(o, Mapping) and o.get("value") == TOGGLE_ON for o in chosen)
-        return TOGGLE_ON if on else TOGGLE_OFF
-    if kind == "datepicker":
-        return element.get("selected_date") or None
-    value = element.get("value")
-    return str(value) if value else None
 
 
 # --- sections ----------------------------------------------------------------------------

@@ -8,8 +8,7 @@ import contextlib
 import weakref
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -21,43 +20,11 @@ from botbuilder.schema import (
 )
 from botframework.connector.aio import ConnectorClient
 
-from bot.limits import RetryAfter, parse_retry_after
+from bot.channels.base import DeliveryError, FirstContact, Opened
+from bot.channels.teams.activities import card_activity
+from bot.limits import parse_retry_after
 from bot.settings import Settings
-from bot.teams import card_activity
 from dialogs.core import Reply
-
-
-class DeliveryError(Exception):
-    """A send that failed: `status` is the channel's HTTP status when there was one, and
-    `retry_after` its `Retry-After` (seconds, or an instant)."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after: RetryAfter | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A new 1:1 conversation and the first activity sent into it."""
-
-    activity_id: str
-    conversation_id: str
-    reference: dict[str, Any]
-
-
-class ChannelSender(Protocol):
-    async def send(self, reference: dict[str, Any], reply: Reply) -> str:
-        """Send into a stored conversation; the sent activity's id."""
-        ...
-
-    async def open_conversation(
-        self, reference: dict[str, Any], *, user_id: str, tenant_id: str | None, reply: Reply
-    ) -> Opened:
-        """Open a new 1:1 conversation with the user (same bot and service) and send there."""
-        ...
 
 
 @contextlib.contextmanager
@@ -89,11 +56,24 @@ class TeamsSender:
     default executor, so that executor gets one thread per concurrent send allowed.
     """
 
+    roster_field = "teams_user_id"
+
     def __init__(self, *, adapter: CloudAdapter, settings: Settings) -> None:
         self._adapter = adapter
         self._settings = settings
         self._clients: dict[str, ConnectorClient] = {}
         self._widened: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+    def user_of(self, reference: dict[str, Any]) -> str | None:
+        """A Teams reference keeps `{"user": {"id": …}}`."""
+        found = reference.get("user")
+        if isinstance(found, dict):
+            found = found.get("id")
+        return found if isinstance(found, str) and found else None
+
+    def first_contact(self, user_id: str) -> FirstContact | None:
+        """Teams needs the service URL of an installation to open a conversation: none."""
+        return None
 
     async def send(self, reference: dict[str, Any], reply: Reply) -> str:
         target = ConversationReference().deserialize(reference)
@@ -126,7 +106,13 @@ class TeamsSender:
                 created.id, _addressed(reply, target)
             )
         activity_id = response.id if response and response.id else ""
-        return Opened(activity_id, created.id, fresh)
+        return Opened(
+            activity_id,
+            created.id,
+            fresh,
+            service_url=fresh.get("serviceUrl", ""),
+            tenant_id=(fresh.get("conversation") or {}).get("tenantId"),
+        )
 
     async def _client(self, service_url: str) -> ConnectorClient:
         self._widen_executor()

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.common import in_transaction, operator, read_csv
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +27,10 @@ def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _teams_import(args: argparse.Namespace) -> int:
-    # Imported here, not at the top: bot.cli imports this module to register the command.
-    from bot.cli import _in_transaction, _read_csv, operator
     from bot.clock import system_clock
     from storage import audit, team_settings
 
-    text = _read_csv(args.file)
+    text = read_csv(args.file)
 
     async def apply(session: AsyncSession) -> ImportSummary:
         summary = await team_settings.apply(session, rows)
@@ -46,7 +46,7 @@ def _teams_import(args: argparse.Namespace) -> int:
 
     try:
         rows: list[TeamSettingsRow] = team_settings.parse(text)
-        summary: ImportSummary = asyncio.run(_in_transaction(apply))
+        summary: ImportSummary = asyncio.run(in_transaction(apply))
     except team_settings.TeamSettingsError as error:
         for line in error.errors:
             print(f"{args.file}: {line}", file=sys.stderr)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.cli.common import CommandError, require_migrated
 from bot.clock import Clock, system_clock
 from bot.settings import Settings
 
@@ -46,8 +47,6 @@ def add_jobs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def parse_instant(text: str, zone: ZoneInfo) -> datetime:
     """An ISO-8601 date and time; without an offset it is local time in `zone`."""
-    from bot.cli import CommandError
-
     try:
         instant = datetime.fromisoformat(text.strip())
     except ValueError as error:
@@ -64,10 +63,8 @@ def local(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def _list(_args: argparse.Namespace) -> int:
-    from bot.cli import _require_migrated
-
     settings = Settings()
-    asyncio.run(_require_migrated(settings))
+    asyncio.run(require_migrated(settings))
     for line in asyncio.run(_listing(settings)):
         print(line)
     return 0
@@ -106,8 +103,6 @@ async def _listing(settings: Settings) -> list[str]:
 def check_not_future(instant: datetime, now: datetime, zone: ZoneInfo, *, force: bool) -> None:
     """`--at` later than now would send that time's messages early and mark them sent, so
     that the real run sends nothing: refused unless the operator says `--force`."""
-    from bot.cli import CommandError
-
     if instant > now and not force:
         raise CommandError(
             f"--at {local(instant, zone)} is later than now ({local(now, zone)}): it would "
@@ -117,14 +112,12 @@ def check_not_future(instant: datetime, now: datetime, zone: ZoneInfo, *, force:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.cli import _require_migrated
-
     settings = Settings()
     clock: Clock = system_clock
     now = clock()
     instant = parse_instant(args.at, settings.zone) if args.at else now
     check_not_future(instant, now, settings.zone, force=args.force)
-    asyncio.run(_require_migrated(settings))
+    asyncio.run(require_migrated(settings))
     result = asyncio.run(_run_job(settings, args.job, args.team, instant, clock))
     print(
         f"{args.job} as of {local(instant, settings.zone)}: "
@@ -140,7 +133,6 @@ def _run(args: argparse.Namespace) -> int:
 async def _run_job(
     settings: Settings, name: str, team: str | None, now: datetime, clock: Clock
 ) -> JobResult:
-    from bot.cli import CommandError
     from bot.jobs import UnknownJob, run_job, standalone_outbox
     from dialogs import build_router
     from storage.db import create_engine, create_sessionmaker

@@ -1,62 +1,94 @@
 """The Microsoft Teams transport: Bot Framework activities in, Adaptive Cards out.
 
-The only module that knows botbuilder's turn types. It turns an activity into an
-`Inbound`, lets the `TurnRunner` do the work, and renders the replies: a card the user
-acted on is updated in place, and an `adaptiveCard/action` invoke is answered with the
-updated card.
+`handle` checks the posted activity (shape, tenant) and lets the adapter authenticate it.
+A turn becomes an `Inbound`, the `TurnRunner` does the work, and the replies are rendered:
+a card the user acted on is updated in place, and an `adaptiveCard/action` invoke is
+answered with the updated card.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
 
+from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity, ActivityTypes, Attachment, InvokeResponse
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes
 from botbuilder.schema.teams import TeamsChannelAccount
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import identity
+from bot.channels.teams.activities import (
+    card_activity,
+    check_activity,
+    invoke_body,
+    invoke_response,
+    message_body,
+    tenant_of,
+)
+from bot.settings import Settings
 from bot.turns import Inbound, Outcome, TurnRunner, Where
-from dialogs.cards import ADAPTIVE_CARD_CONTENT_TYPE, to_adaptive
 from dialogs.core import Reply
 from storage.models import Officer
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "msteams"
-APOLOGY = "Sorry, something went wrong on my side and nothing was saved. Please try again shortly."
 WELCOME = "Hello. I'm the PCSO daily-workflow bot. Type help to see what you can do."
-MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-
-
-def tenant_of(activity: Activity) -> str | None:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    return (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
-
-
-def card_activity(reply: Reply) -> Activity:
-    attachments = (
-        [Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=to_adaptive(reply.card))]
-        if reply.card
-        else None
-    )
-    return Activity(type=ActivityTypes.message, text=reply.text, attachments=attachments)
 
 
 class TeamsTransport:
-    def __init__(self, *, runner: TurnRunner) -> None:
+    def __init__(self, *, runner: TurnRunner, adapter: CloudAdapter, settings: Settings) -> None:
         self._runner = runner
+        self._adapter = adapter
+        self._max_body_bytes = settings.max_body_bytes
+        self._allowed_tenants = settings.allowed_tenant_ids
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Bot Framework activities from Teams. Client faults get 4xx, never a 500."""
+        if request.content_length is not None and request.content_length > self._max_body_bytes:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=self._max_body_bytes, actual_size=request.content_length
+            )
+        try:
+            body = await request.json()
+        except web.HTTPRequestEntityTooLarge:
+            raise
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _problem(400, "body is not JSON")
+        problem = check_activity(body)
+        if problem:
+            return _problem(400, problem)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # noqa: BLE001 - msrest raises several types for malformed input
+            return _problem(400, "not a Bot Framework activity")
+        if self._allowed_tenants and tenant_of(activity) not in self._allowed_tenants:
+            log.warning(
+                "refused activity %s from tenant %s (not in PCSO_ALLOWED_TENANTS)",
+                activity.id,
+                tenant_of(activity),
+            )
+            return _problem(403, "tenant not allowed")
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            response = await self._adapter.process_activity(auth_header, activity, self.on_turn)
+        except PermissionError:
+            return _problem(401, "unauthorized")
+        if response is not None:
+            return web.json_response(response.body, status=response.status)
+        return web.Response(status=200)
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
         inbound = self._inbound(activity)
         if inbound is None:
             if activity.type == ActivityTypes.invoke:
-                await _invoke_response(context, HTTPStatus.NOT_IMPLEMENTED, None)
+                await invoke_response(context, HTTPStatus.NOT_IMPLEMENTED, None)
             return
 
         async def resolve(session: AsyncSession) -> Officer | None:
@@ -97,7 +129,7 @@ class TeamsTransport:
         is_invoke = activity.type == ActivityTypes.invoke
         if outcome.duplicate:
             if is_invoke:
-                await _invoke_response(context, HTTPStatus.OK, _message_body("Already recorded."))
+                await invoke_response(context, HTTPStatus.OK, message_body("Already recorded."))
             return
         if not inbound.conversational:
             if (
@@ -106,10 +138,10 @@ class TeamsTransport:
             ) and (activity.action or "add").startswith("add"):
                 await context.send_activity(Activity(type=ActivityTypes.message, text=WELCOME))
             return
-        invoke_body: dict[str, Any] | None = None
+        body: dict[str, Any] | None = None
         for reply in outcome.replies:
-            if is_invoke and invoke_body is None:
-                invoke_body = _invoke_body(reply)
+            if is_invoke and body is None:
+                body = invoke_body(reply)
                 if reply.card is None or reply.replace:
                     continue
             if (
@@ -122,7 +154,7 @@ class TeamsTransport:
                 continue
             await context.send_activity(card_activity(reply))
         if is_invoke:
-            await _invoke_response(context, HTTPStatus.OK, invoke_body or _message_body("Done."))
+            await invoke_response(context, HTTPStatus.OK, body or message_body("Done."))
 
 
 def _execute_data(value: Any) -> dict[str, Any]:
@@ -143,26 +175,6 @@ def _clean(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if not data:
         return None
     return {k: v for k, v in data.items() if k != "msteams"}
-
-
-def _invoke_body(reply: Reply) -> dict[str, Any]:
-    if reply.card is not None and reply.replace:
-        return {
-            "statusCode": 200,
-            "type": ADAPTIVE_CARD_CONTENT_TYPE,
-            "value": to_adaptive(reply.card),
-        }
-    return _message_body(reply.text or "Done.")
-
-
-def _message_body(text: str) -> dict[str, Any]:
-    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
-
-
-async def _invoke_response(context: TurnContext, status: int, body: Any) -> None:
-    await context.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
-    )
 
 
 async def _update(context: TurnContext, activity_id: str, reply: Reply) -> bool:
@@ -189,20 +201,5 @@ async def _member_email(context: TurnContext) -> str | None:
     return getattr(member, "email", None) or getattr(member, "user_principal_name", None)
 
 
-async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    """A fault inside a turn: log it with context, apologise once, never show a traceback."""
-    activity = context.activity
-    log.error(
-        "turn failed: type=%s id=%s conversation=%s",
-        activity.type,
-        activity.id,
-        getattr(activity.conversation, "id", None),
-        exc_info=error,
-    )
-    try:
-        if activity.type == ActivityTypes.invoke:
-            await _invoke_response(context, HTTPStatus.OK, _message_body(APOLOGY))
-        elif activity.type == ActivityTypes.message:
-            await context.send_activity(Activity(type=ActivityTypes.message, text=APOLOGY))
-    except Exception:
-        log.exception("could not send the apology")
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.common import in_transaction, operator
+
 
 def add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("export", help="CSV of attendance, returns, BWV answers and one-to-ones")
@@ -52,8 +54,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> tuple[int, str]:
-    # Imported here, not at the top: bot.cli imports this module to register the command.
-    from bot.cli import _in_transaction
     from bot.clock import system_clock
 
     first, last = _date(args.first, "--from"), _date(args.last, "--to")
@@ -62,7 +62,6 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     buffer = io.StringIO()
 
     async def work(session: AsyncSession) -> int:
-        from bot.cli import operator
         from storage import audit, officers
         from storage.export import Scope, write_csv
 
@@ -84,5 +83,5 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         )
         return written
 
-    written = asyncio.run(_in_transaction(work))
+    written = asyncio.run(in_transaction(work))
     return written, buffer.getvalue()

@@ -1,0 +1,65 @@
+"""The service's background drain of the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from bot.delivery.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    """Drains the outbox in the background: when woken (a turn or job recorded
+    deliveries) and every `interval` seconds (other instances' leftovers, expired leases)."""
+
+    def __init__(self, outbox: Outbox, *, interval: float = 5.0) -> None:
+        self._outbox = outbox
+        self._interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_round: datetime | None = None
+        self._last_error: str | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="outbox-delivery")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "last_round": self._last_round.isoformat() if self._last_round else None,
+            "in_flight": self._outbox.in_flight,
+            "last_error": self._last_error,
+        }
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+            try:
+                await self._outbox.drain()
+            except Exception as error:
+                self._last_error = f"{type(error).__name__}: {error}"[:300]
+                log.exception("outbox delivery round failed; retrying on the next round")
+            else:
+                self._last_error = None
+            self._last_round = self._outbox.clock()

@@ -1,0 +1,61 @@
+"""The one place the channels' clients and the outbox are put together: `create_app` and
+the job runner (`pcso-bot jobs run`) both build their outbox with `outbox` here."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels import slack, teams
+from bot.channels.base import ChannelSender
+from bot.clock import Clock
+from bot.delivery import Outbox
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Channels:
+    """What one process talks to the channels with; Slack only when it is configured."""
+
+    teams: teams.Adapter
+    slack: slack.Client | None = None
+
+
+@contextlib.asynccontextmanager
+async def service_channels(settings: Settings) -> AsyncIterator[Channels]:
+    """The service's channels: the Slack client keeps one HTTP session until closed."""
+    if not slack.configured(settings):
+        yield Channels(teams=teams.create_adapter(settings))
+        return
+    async with slack.web_client(settings) as client:
+        yield Channels(teams=teams.create_adapter(settings), slack=client)
+
+
+def standalone_channels(settings: Settings) -> Channels:
+    """Channels for a one-off run: the Slack client opens an HTTP session per call."""
+    client = slack.standalone_client(settings) if slack.configured(settings) else None
+    return Channels(teams=teams.create_adapter(settings), slack=client)
+
+
+def senders(channels: Channels, settings: Settings) -> dict[str, ChannelSender]:
+    """A sender per channel, Teams first (an officer never in touch is tried in this order)."""
+    found: dict[str, ChannelSender] = {
+        teams.CHANNEL: teams.TeamsSender(adapter=channels.teams, settings=settings)
+    }
+    if channels.slack is not None:
+        found[slack.CHANNEL] = slack.SlackSender(client=channels.slack)
+    return found
+
+
+def outbox(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    channels: Channels,
+) -> Outbox:
+    return Outbox(
+        sessions=sessions, senders=senders(channels, settings), settings=settings, clock=clock
+    )
