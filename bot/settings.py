@@ -10,6 +10,18 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///pcso.db"
+PUBLIC_CLOUD = {
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL": (
+        "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+    ),
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://api.botframework.com",
+    "OAUTH_URL": "https://api.botframework.com",
+    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": (
+        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    ),
+    "CALLER_ID": "urn:botframework:azure",
+}
 
 
 class Settings(BaseSettings):
@@ -25,6 +37,10 @@ class Settings(BaseSettings):
     app_type: str = Field("SingleTenant", validation_alias="MicrosoftAppType")
     app_tenant_id: str = Field("", validation_alias="MicrosoftAppTenantId")
     allowed_tenants: str = Field("", validation_alias="PCSO_ALLOWED_TENANTS")
+    # Where inbound Bot Framework tokens are verified: the public cloud by default; set both
+    # for a sovereign cloud, or for tests against a local OpenID issuer.
+    openid_metadata_url: str = Field("", validation_alias="PCSO_OPENID_METADATA_URL")
+    token_issuer: str = Field("", validation_alias="PCSO_TOKEN_ISSUER")
     timezone: str = Field("Europe/London", validation_alias="PCSO_TIMEZONE")
     slack_bot_token: str = Field("", validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str = Field("", validation_alias="SLACK_SIGNING_SECRET")
@@ -105,8 +121,17 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def single_tenant(self) -> bool:
+        return self.authenticated and self.app_type.lower() == "singletenant"
+
+    @property
     def allowed_tenant_ids(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.allowed_tenants.split(",") if t.strip())
+        """`PCSO_ALLOWED_TENANTS`; empty means the app's own tenant for a SingleTenant app,
+        and any tenant otherwise."""
+        listed = frozenset(t.strip() for t in self.allowed_tenants.split(",") if t.strip())
+        if not listed and self.single_tenant:
+            return frozenset({self.app_tenant_id.strip()})
+        return listed
 
     def bot_framework_config(self) -> SimpleNamespace:
         """The attribute names `ConfigurationBotFrameworkAuthentication` reads.
@@ -114,9 +139,19 @@ class Settings(BaseSettings):
         With no app id the SDK's password credentials are empty, which it treats as
         "authentication disabled" (SingleTenant would insist on an id).
         """
-        return SimpleNamespace(
+        config = SimpleNamespace(
             APP_ID=self.app_id,
             APP_PASSWORD=self.app_password,
             APP_TYPE=self.app_type if self.authenticated else "MultiTenant",
             APP_TENANTID=self.app_tenant_id,
         )
+        if self.openid_metadata_url:
+            # Any of these makes the SDK build its parameterised authentication; the rest
+            # keep the public cloud's values (botframework.connector.auth's constants).
+            for name, value in PUBLIC_CLOUD.items():
+                setattr(config, name, value)
+            config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_metadata_url
+            config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+                self.token_issuer or PUBLIC_CLOUD["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"]
+            )
+        return config

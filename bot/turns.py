@@ -4,19 +4,25 @@ Order inside one transaction: claim the activity id (a redelivery stops here), f
 officer (a stranger gets one refusal), refresh how to reach them, run the workflow in a
 savepoint (a `UserError` undoes only the workflow's writes), commit. Replies are handed back
 only after the commit, so "recorded" is never said early.
+
+What the user typed or tapped, and the reference kept to reach them, are cleaned first
+(`bot.envelope.clean_tree`: no NUL, control characters, bidi overrides or lone surrogates,
+which PostgreSQL and SQLite would store differently or not at all); a message longer than
+any answer the bot takes is refused in words.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.envelope import clean_text, clean_tree
 from bot.settings import Settings
 from dialogs.core import Reply, Turn, UserError
 from dialogs.router import Router
@@ -29,6 +35,12 @@ APOLOGY = "Sorry, something went wrong on my side and nothing was saved. Please 
 REFUSAL = (
     "Sorry, you are not on this force's PCSO roster, so I can't help you. "
     "If you think you should be, ask your sergeant or the bot's administrator."
+)
+
+MAX_TEXT = 4000  # longer than any answer the bot takes (the longest field is 1,000)
+TOO_LONG = (
+    "That message is too long for me ({length:,} characters; at most {limit:,}). "
+    "Nothing was recorded: please send it shorter."
 )
 
 Resolver = Callable[[AsyncSession], Awaitable[Officer | None]]
@@ -53,6 +65,14 @@ class Inbound:
     text: str = ""
     data: dict[str, Any] | None = None
     conversational: bool = True  # False for installation/conversation updates
+
+    def cleaned(self) -> Inbound:
+        """The same activity with every string safe to store (see the module's docstring)."""
+        where = self.where
+        if where is not None:
+            where = replace(where, reference=clean_tree(where.reference))
+        data = clean_tree(self.data) if self.data is not None else None
+        return replace(self, text=clean_text(self.text), data=data, where=where)
 
 
 @dataclass
@@ -80,6 +100,7 @@ class TurnRunner:
 
     async def run(self, inbound: Inbound, resolve: Resolver) -> Outcome:
         now = self._clock()  # one instant for the whole turn
+        inbound = inbound.cleaned()
         async with self._sessions() as session, session.begin():
             if inbound.activity_id and not await activities.claim(
                 session, inbound.channel, inbound.activity_id, now=now
@@ -116,6 +137,8 @@ class TurnRunner:
     async def _dispatch(
         self, session: AsyncSession, officer: Officer, inbound: Inbound, now: datetime
     ) -> list[Reply]:
+        if len(inbound.text) > MAX_TEXT:
+            return [Reply(text=TOO_LONG.format(length=len(inbound.text), limit=MAX_TEXT))]
         turn = Turn(
             session=session,
             officer=officer,

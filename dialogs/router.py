@@ -21,9 +21,14 @@ ROLE_NAMES = {
 }
 
 
+# A Teams mention. `[^<]*` rather than `.*?`: a mention's text holds no `<` (Teams escapes
+# it), and a lazy `.*?` rescans the rest of the text from every unclosed `<at>` (quadratic).
+MENTION = re.compile(r"<at>[^<]*</at>")
+
+
 def normalise(text: str) -> str:
     """Lower-case, trimmed, single-spaced; Teams mentions and trailing punctuation removed."""
-    text = re.sub(r"<at>.*?</at>", " ", text or "")
+    text = MENTION.sub(" ", text or "")
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(".!?")
 
@@ -95,7 +100,7 @@ class Router:
         if best is None:
             return None
         words = len(best.name.split(" "))
-        rest = " ".join(re.sub(r"<at>.*?</at>", " ", text).split()[words:])
+        rest = " ".join(MENTION.sub(" ", text).split()[words:])
         return best, rest.strip()
 
     async def dispatch(self, turn: Turn) -> list[Reply]:

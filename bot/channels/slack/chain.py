@@ -20,6 +20,7 @@ from bot.clock import Clock
 log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 5 * 60
+TIMESTAMP_DIGITS = 12  # seconds since 1970 until the year 33658
 UNSIGNED = "unsigned request"
 STALE = "request timestamp is more than 5 minutes from now"
 BAD_SIGNATURE = "bad signature"
@@ -70,13 +71,23 @@ class RequestVerification:
     async def process(self, request: SlackRequest) -> web.Response | None:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not timestamp.isdigit() or not signature:
+        if not timestamp.isdigit() or len(timestamp) > TIMESTAMP_DIGITS or not signature:
             return _refused(UNSIGNED)
         if abs(self._clock().timestamp() - int(timestamp)) > MAX_AGE_SECONDS:
             return _refused(STALE)
+        if not signature.isascii() or not _is_utf8(request.body):
+            return _refused(BAD_SIGNATURE)  # neither can come from Slack's signing
         if not self._verifier.is_valid(request.body, timestamp, signature):
             return _refused(BAD_SIGNATURE)
         return None
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class PayloadParsing:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.channels.slack.renderer import TOGGLE_OFF, TOGGLE_ON, unescape
+from bot.envelope import BadBody, loads
 from bot.turns import Inbound, Where
 
 CHANNEL = "slack"
@@ -41,9 +42,9 @@ def parse(body: bytes, content_type: str) -> dict[str, Any]:
     else:
         raise ValueError(f"unexpected content type {content_type[:60]!r}")
     try:
-        payload = json.loads(raw)
-    except ValueError as error:
-        raise ValueError("payload is not JSON") from error
+        payload = loads(raw)
+    except BadBody as error:
+        raise ValueError(f"payload {str(error).removeprefix('body ')}") from error
     problem = _shape_problem(payload)
     if problem:
         raise ValueError(problem)
@@ -70,9 +71,10 @@ def _shape_problem(payload: Any) -> str | None:
 def is_person_dm(payload: dict[str, Any]) -> bool:
     """A new message typed by a person in a DM with the bot: not a bot's, not an edit."""
     event = payload["event"]
+    authorizations = payload.get("authorizations")
     bots = {
         a.get("user_id")
-        for a in payload.get("authorizations") or []
+        for a in (authorizations if isinstance(authorizations, list) else [])
         if isinstance(a, dict) and a.get("is_bot")
     }
     user = text_at(event, "user")
@@ -184,15 +186,18 @@ def input_values(state_values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _element_value(element: Mapping[str, Any]) -> str | None:
+    """What the user chose or typed; anything not shaped as Slack sends it counts as empty."""
     kind = element.get("type")
     if kind == "static_select":
         option = element.get("selected_option")
-        return str(option["value"]) if isinstance(option, Mapping) else None
-    if kind == "checkboxes":
-        chosen = element.get("selected_options") or []
-        on = any(isinstance(o, Mapping) and o.get("value") == TOGGLE_ON for o in chosen)
+        value = option.get("value") if isinstance(option, Mapping) else None
+    elif kind == "checkboxes":
+        chosen = element.get("selected_options")
+        options = chosen if isinstance(chosen, list) else []
+        on = any(isinstance(o, Mapping) and o.get("value") == TOGGLE_ON for o in options)
         return TOGGLE_ON if on else TOGGLE_OFF
-    if kind == "datepicker":
-        return element.get("selected_date") or None
-    value = element.get("value")
-    return str(value) if value else None
+    elif kind == "datepicker":
+        value = element.get("selected_date")
+    else:
+        value = element.get("value")
+    return value if isinstance(value, str) and value else None

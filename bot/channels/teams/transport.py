@@ -1,6 +1,8 @@
 """The Microsoft Teams transport: Bot Framework activities in, Adaptive Cards out.
 
-`handle` checks the posted activity (shape, tenant) and lets the adapter authenticate it.
+`handle` is the edge, in this order: size, content type, JSON, the activity's fields, then
+authentication (any token problem is 401), then the tenant (403), then the invoke name;
+only then does the adapter run the turn. Every answer is a deliberate status.
 A turn becomes an `Inbound`, the `TurnRunner` does the work, and the replies are rendered:
 a card the user acted on is updated in place, and an `adaptiveCard/action` invoke is
 answered with the updated card.
@@ -8,7 +10,6 @@ answered with the updated card.
 
 from __future__ import annotations
 
-import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +20,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 from botbuilder.schema.teams import TeamsChannelAccount
+from botframework.connector.auth import AuthenticateRequestResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import identity
@@ -30,6 +32,7 @@ from bot.channels.teams.activities import (
     message_body,
     tenant_of,
 )
+from bot.envelope import BadBody, parse_json
 from bot.settings import Settings
 from bot.turns import Inbound, Outcome, TurnRunner, Where
 from dialogs.core import Reply
@@ -38,6 +41,7 @@ from storage.models import Officer
 log = logging.getLogger(__name__)
 
 CHANNEL = "msteams"
+EXECUTE = "adaptiveCard/action"
 WELCOME = "Hello. I'm the PCSO daily-workflow bot. Type help to see what you can do."
 
 
@@ -54,12 +58,12 @@ class TeamsTransport:
             raise web.HTTPRequestEntityTooLarge(
                 max_size=self._max_body_bytes, actual_size=request.content_length
             )
+        if request.content_type != "application/json":
+            return _problem(415, "activities are application/json")
         try:
-            body = await request.json()
-        except web.HTTPRequestEntityTooLarge:
-            raise
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _problem(400, "body is not JSON")
+            body = parse_json(await request.read())
+        except BadBody as error:
+            return _problem(400, str(error))
         problem = check_activity(body)
         if problem:
             return _problem(400, problem)
@@ -67,6 +71,9 @@ class TeamsTransport:
             activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - msrest raises several types for malformed input
             return _problem(400, "not a Bot Framework activity")
+        authenticated = await self._authenticate(activity, request.headers.get("Authorization"))
+        if authenticated is None:
+            return _problem(401, "unauthorized")
         if self._allowed_tenants and tenant_of(activity) not in self._allowed_tenants:
             log.warning(
                 "refused activity %s from tenant %s (not in PCSO_ALLOWED_TENANTS)",
@@ -74,21 +81,33 @@ class TeamsTransport:
                 tenant_of(activity),
             )
             return _problem(403, "tenant not allowed")
-        auth_header = request.headers.get("Authorization", "")
+        if activity.type == ActivityTypes.invoke and activity.name != EXECUTE:
+            return _problem(400, "unsupported invoke")
         try:
-            response = await self._adapter.process_activity(auth_header, activity, self.on_turn)
+            response = await self._adapter.process_activity(authenticated, activity, self.on_turn)
         except PermissionError:
             return _problem(401, "unauthorized")
         if response is not None:
             return web.json_response(response.body, status=response.status)
         return web.Response(status=200)
 
+    async def _authenticate(
+        self, activity: Activity, header: str | None
+    ) -> AuthenticateRequestResult | None:
+        """The SDK's verdict on the request's token; None for any failure at all (the SDK
+        raises PermissionError, but also jwt errors, IndexError for an unknown key id...)."""
+        try:
+            return await self._adapter.bot_framework_authentication.authenticate_request(
+                activity, header or ""
+            )
+        except Exception as error:  # noqa: BLE001 - every token problem is the client's: 401
+            log.info("refused activity %s: %s: %s", activity.id, type(error).__name__, error)
+            return None
+
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
         inbound = self._inbound(activity)
         if inbound is None:
-            if activity.type == ActivityTypes.invoke:
-                await invoke_response(context, HTTPStatus.NOT_IMPLEMENTED, None)
             return
 
         async def resolve(session: AsyncSession) -> Officer | None:
@@ -115,11 +134,14 @@ class TeamsTransport:
         if activity.type == ActivityTypes.message:
             data = activity.value if isinstance(activity.value, dict) else None
             return Inbound(text=activity.text or "", data=_clean(data), **common)
-        if activity.type == ActivityTypes.invoke and activity.name == "adaptiveCard/action":
+        if activity.type == ActivityTypes.invoke and activity.name == EXECUTE:
             return Inbound(data=_execute_data(activity.value), **common)
         if activity.type == ActivityTypes.installation_update or (
             activity.type == ActivityTypes.conversation_update
-            and any(m.id == activity.recipient.id for m in activity.members_added or [])
+            and any(
+                m is not None and m.id == activity.recipient.id
+                for m in activity.members_added or []
+            )
         ):
             return Inbound(conversational=False, **common)
         return None
