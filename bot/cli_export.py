@@ -63,8 +63,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
 
     async def work(session: AsyncSession) -> int:
         from bot.cli import operator
+        from dialogs.export import Scope, write_csv
         from storage import audit, officers
-        from storage.export import Scope, write_csv
 
         team = await officers.team_by_name(session, args.team) if args.team else None
         if args.team and team is None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from storage.team_settings import ImportSummary, TeamSettingsRow
+    from dialogs.team_settings import ImportSummary, TeamSettingsRow
 
 
 def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +28,8 @@ def _teams_import(args: argparse.Namespace) -> int:
     # Imported here, not at the top: bot.cli imports this module to register the command.
     from bot.cli import _in_transaction, _read_csv, operator
     from bot.clock import system_clock
-    from storage import audit, team_settings
+    from dialogs import team_settings
+    from storage import audit
 
     text = _read_csv(args.file)
 

@@ -28,17 +28,11 @@ from bot.teams import APOLOGY
 from bot.turns import REFUSAL
 from dialogs import build_router
 from dialogs.blocks import input_values, message, to_blocks
-from dialogs.briefing import briefing_card
+from dialogs.briefing.cards import briefing_card
+from dialogs.briefing.models import AttendanceAnswer
 from dialogs.core import Action, Card, Field, Reply, Section
-from storage.models import (
-    ABSENCE_REASONS,
-    AttendanceAnswer,
-    ConversationRef,
-    Delivery,
-    Officer,
-    ProcessedActivity,
-    Team,
-)
+from dialogs.officer_day import ABSENCE_REASONS
+from storage.models import ConversationRef, Delivery, Officer, ProcessedActivity, Team
 from tests.rig.officer_day import Clock
 from tests.rig.slack import (
     FakeSlack,
