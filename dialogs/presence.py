@@ -4,7 +4,7 @@ An officer is on duty on a day unless some workflow knows a reason they are not.
 reasons come in two kinds: `planned` ones, booked ahead (an away period: no prompts at all
 on those days), and `said` ones, given on the day (a briefing answer of sick or rest day).
 Workflows that know such reasons register an `AbsenceSource`; the others ask the
-`Attendance` of their router, never the workflow that knows.
+`Duty` of their router (`router.duty`), never the workflow that knows.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class AbsenceSource:
     planned: bool
 
 
-class Attendance:
+class Duty:
     """The absence sources registered with one router, and the questions jobs ask of them."""
 
     def __init__(self) -> None:

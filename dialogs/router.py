@@ -1,7 +1,7 @@
 """Routes a turn to the workflow that owns it: a card verb, a typed command, or a phrase.
 
 The router is also where workflows meet without importing each other: each registers its
-parts of the shared views (`Views`), the absence reasons it knows (`attendance`) and the
+parts of the shared views (`Views`), the absence reasons it knows (`duty`) and the
 services it provides (`tasks`); the views and the other workflows read them from here.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from dialogs.core import Reply, Turn, UserError
 from dialogs.jobs import Job
-from dialogs.presence import AbsenceSource, Attendance, LoadAbsences
+from dialogs.presence import AbsenceSource, Duty, LoadAbsences
 from dialogs.records import ExportContext, ExportRows, Row, TeamCheck, TeamSetting
 from dialogs.sections import (
     MyWeekLoad,
@@ -107,7 +107,7 @@ class Router:
         self._verbs: dict[str, Command] = {}
         self.jobs: dict[str, Job] = {}
         self.views = Views()
-        self.attendance = Attendance()
+        self.duty = Duty()
         self.tasks: Provided[TaskBook] = Provided("the day's tasks")
 
     def command(
@@ -176,7 +176,7 @@ class Router:
 
     def absence(self, load: LoadAbsences, *, planned: bool) -> None:
         """A reason officers are not on duty (see `dialogs.presence`)."""
-        self.attendance.add(AbsenceSource(load, planned))
+        self.duty.add(AbsenceSource(load, planned))
 
     def commands_for(self, role: str) -> list[Command]:
         return [c for c in self._commands.values() if c.listed and c.allows(role)]

@@ -1,6 +1,6 @@
 """Away periods: no prompts go to an officer on the days they are away, and the review shows
 the reason. Away periods are the planned absences every other workflow sees through the
-router's `attendance`."""
+router's `duty`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Workflow 1: the daily briefing prompt, its single nudge, and the answers (card or typed).
 
 Briefing answers also say who is off duty on the day (an answer of sick, rest day...), for
-every other workflow that asks the router's `attendance`.
+every other workflow that asks the router's `duty`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def register(router: Router) -> None:
     router.job(
         team_job(
             name=jobs.PROMPTS,
-            run=jobs.send_prompts(router.attendance),
+            run=jobs.send_prompts(router.duty),
             due=jobs.prompt_time,
             grace=timedelta(hours=1),
             summary="the briefing attendance prompt, at each team's briefing time",
@@ -42,7 +42,7 @@ def register(router: Router) -> None:
     router.job(
         team_job(
             name=jobs.NUDGES,
-            run=jobs.send_nudges(router.attendance),
+            run=jobs.send_nudges(router.duty),
             due=jobs.nudge_time,
             grace=timedelta(hours=1),
             summary="one nudge to those who have not answered the briefing prompt",

@@ -9,7 +9,7 @@ from dialogs.briefing.cards import briefing_card
 from dialogs.briefing.queries import day_answers, lead_of
 from dialogs.core import Reply
 from dialogs.jobs import TeamJobContext, fan_out, on_briefing_days
-from dialogs.presence import Attendance
+from dialogs.presence import Duty
 from storage import outbox
 from storage.models import Officer, Team
 
@@ -33,7 +33,7 @@ def nudge_time(team: Team, day: date) -> time | None:
     return time(minutes // 60, minutes % 60) if minutes < 24 * 60 else None
 
 
-def send_prompts(attendance: Attendance) -> TeamJob:
+def send_prompts(duty: Duty) -> TeamJob:
     async def prompts(context: TeamJobContext) -> int:
         """One card per member not away (it shows an answer already typed, and the link)."""
         team, day, zone = context.team, context.day, context.settings.zone
@@ -43,13 +43,13 @@ def send_prompts(attendance: Attendance) -> TeamJob:
         def card(member: Officer) -> Reply:
             return Reply(card=briefing_card(team, day, lead, answers.get((member.id, day)), zone))
 
-        members = await attendance.not_away(context.session, team.id, day)
+        members = await duty.not_away(context.session, team.id, day)
         return len(await fan_out(context, job=PROMPTS, to=members, reply=card))
 
     return prompts
 
 
-def send_nudges(attendance: Attendance) -> TeamJob:
+def send_nudges(duty: Duty) -> TeamJob:
     async def nudges(context: TeamJobContext) -> int:
         """One nudge to each member who was prompted, is not away, and has not answered."""
         team, day = context.team, context.day
@@ -59,7 +59,7 @@ def send_nudges(attendance: Attendance) -> TeamJob:
         card = briefing_card(team, day, lead, None, context.settings.zone)
         waiting = [
             member
-            for member in await attendance.not_away(context.session, team.id, day)
+            for member in await duty.not_away(context.session, team.id, day)
             if member.id in prompted and (member.id, day) not in answers
         ]
         reply = Reply(text=NUDGE_TEXT, card=card)

@@ -33,7 +33,7 @@ def register(router: Router) -> None:
     router.job(
         team_job(
             name=jobs.REMINDERS,
-            run=jobs.send_reminders(router.attendance),
+            run=jobs.send_reminders(router.duty),
             due=on_briefing_days("bwv_time"),
             grace=timedelta(hours=2),
             summary="the BWV category reminder, to each officer on duty",

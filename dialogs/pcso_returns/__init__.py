@@ -29,7 +29,7 @@ def register(router: Router) -> None:
     router.job(
         team_job(
             name=jobs.PROMPTS,
-            run=jobs.send_prompts(router.attendance),
+            run=jobs.send_prompts(router.duty),
             due=jobs.prompt_time,
             grace=timedelta(hours=2),
             summary="the PCSO daily return card, for teams that use them",
