@@ -38,27 +38,19 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialogs.away.models import AwayPeriod
+from dialogs.briefing.models import ATTENDANCE_ANSWERS, AttendanceAnswer
+from dialogs.bwv.models import BwvAnswer
 from dialogs.calendar import is_bank_holiday
-from dialogs.review import load_review
+from dialogs.one_to_one.models import OneToOne
+from dialogs.pcso_returns.models import PcsoReturn
+from dialogs.returns.models import TaskOutcome, TeamReturn
+from dialogs.review.models import ReviewRead
+from dialogs.review.view import load_review
+from dialogs.tasking.models import Task, TaskAssignee, Tasking
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from storage.models import (
-    ATTENDANCE_ANSWERS,
-    AttendanceAnswer,
-    AwayPeriod,
-    BwvAnswer,
-    Officer,
-    OneToOne,
-    PcsoReturn,
-    ReviewRead,
-    Supervision,
-    Task,
-    TaskAssignee,
-    Tasking,
-    TaskOutcome,
-    Team,
-    TeamReturn,
-)
+from storage.models import Officer, Supervision, Team
 
 TEAMS, MEMBERS, SERGEANTS, DISTRICTS = 30, 10, 10, 3
 REVIEW_DAY = date(2026, 12, 1)

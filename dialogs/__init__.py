@@ -1,38 +1,34 @@
-"""Workflows: one module per workflow. A new workflow is a new module plus one line here."""
+"""Workflows: one package per workflow. A new workflow is a new package plus one name here.
+
+Importing `dialogs` imports every workflow package, so every mapped class is on
+`storage.models.Base.metadata` before it is used. The order is the order of registration:
+of commands in `help`, of jobs in the scheduler, of team settings in the settings file.
+"""
 
 from __future__ import annotations
 
-from dialogs import (
-    away,
-    briefing,
-    bwv,
-    guidance,
-    my_week,
-    one_to_one,
-    pcso_returns,
-    retention,
-    returns,
-    review,
-    rollup,
-    tasking,
-)
-from dialogs import help as help_
-from dialogs.router import Router
+import functools
+from importlib import import_module
 
-WORKFLOWS = (
-    help_,
-    briefing,
-    away,
-    bwv,
-    pcso_returns,
-    my_week,
-    tasking,
-    returns,
-    review,
-    one_to_one,
-    rollup,
-    guidance,
-    retention,
+from dialogs.router import Router, Views
+
+WORKFLOWS = tuple(
+    import_module(f"dialogs.{name}")
+    for name in (
+        "help",
+        "briefing",
+        "away",
+        "bwv",
+        "pcso_returns",
+        "my_week",
+        "tasking",
+        "returns",
+        "review",
+        "one_to_one",
+        "rollup",
+        "guidance",
+        "retention",
+    )
 )
 
 
@@ -41,3 +37,10 @@ def build_router() -> Router:
     for workflow in WORKFLOWS:
         workflow.register(router)
     return router
+
+
+@functools.cache
+def registered() -> Views:
+    """Every workflow's parts of the shared views (for the views used outside a router:
+    the export, the team settings file, and `load_review` by default)."""
+    return build_router().views

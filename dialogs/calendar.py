@@ -8,10 +8,24 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from dialogs.core import UserError
 from storage.models import Team
 
+# The dates anyone may give the bot: nothing before the force used it, nothing absurd after
+# (date arithmetic on year 1 or 9999 overflows; the bank-holiday calendar has no such years).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def sane(day: date, what: str = "date") -> date:
+    """`day` if it lies in 2000–2100; otherwise the user is told, and nothing is saved."""
+    if not EARLIEST <= day <= LATEST:
+        raise UserError(
+            f"The {what} {day.isoformat()} is not between 2000 and 2100. Nothing saved."
+        )
+    return day
 
 
 @lru_cache(maxsize=64)

@@ -11,14 +11,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.settings import Settings
     from storage.models import Officer
+
+
+class WorkflowSettings(Protocol):
+    """The service settings workflows read; the service's own settings object satisfies it,
+    so nothing here depends on how the service is configured."""
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+
+    @property
+    def referral_contact(self) -> str: ...
+
+    @property
+    def retention_days(self) -> int: ...
 
 
 class UserError(Exception):
@@ -137,7 +150,7 @@ class Turn:
     officer: Officer
     channel: str
     now: datetime
-    settings: Settings
+    settings: WorkflowSettings
     text: str = ""
     data: dict[str, Any] | None = None
     activity_id: str | None = None

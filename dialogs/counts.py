@@ -11,8 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dialogs.core import Field, UserError
-from storage.models import COUNT_FIELDS
 
+COUNT_FIELDS = (
+    "cads_attended",
+    "themis_updated",
+    "intel_submitted",
+    "engagements",
+    "vulnerable_engagements",
+)
+"""The column names of the five counts, in every table that stores a return."""
 MAX_COUNT = 999
 NOTES_LIMIT = 1000
 COUNT_LABELS = {

@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dialogs.calendar import at_local, is_briefing_day, local_day
-from dialogs.core import Reply
+from dialogs.core import Reply, WorkflowSettings
 from storage import outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.settings import Settings
     from storage.models import Officer, Team
 
 
@@ -41,7 +40,7 @@ class JobContext:
     due_at: datetime
     now: datetime
     recorded_at: datetime
-    settings: Settings
+    settings: WorkflowSettings
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ class TeamJobContext:
     due_at: datetime
     now: datetime
     recorded_at: datetime
-    settings: Settings
+    settings: WorkflowSettings
 
 
 TeamDue = Callable[["Team", date], time | None]

@@ -1,4 +1,5 @@
-"""What the officer's-day workflows share: whose team, which day an answer is for, wording.
+"""What the officer's-day workflows share: whose team, which day an answer is for, and the
+reasons an officer is not on duty (a briefing answer of sick and an away period alike).
 
 A card's answer carries the day its prompt was for (`day`), so an answer to an old card is
 never booked against today. Typed answers are for today in the force's zone.
@@ -6,33 +7,25 @@ never booked against today. Typed answers are for today in the force's zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.calendar import at_local, next_briefing_day
+from dialogs.calendar import at_local, next_briefing_day, sane
 from dialogs.core import Turn, UserError
+from dialogs.wording import short_day, spoken
 from storage import officers
-from storage.models import ATTENDANCE_ANSWERS, Team
+from storage.models import Team
+
+ABSENCE_REASONS = ("rest_day", "annual_leave", "sick", "training", "other_duty", "court")
+UNSPECIFIED = "unspecified"
+"""An away period booked without a reason."""
+BWV_CATEGORY = "Vulnerable person concern – no offence disclosed"
+"""The body-worn video category the IOPC recommendation is about."""
 
 
-def spoken(value: str) -> str:
-    """A stored value as people type it: 'annual_leave' → 'annual leave'."""
-    return value.replace("_", " ")
-
-
-ANSWER_TITLES = {answer: spoken(answer).capitalize() for answer in ATTENDANCE_ANSWERS}
-
-
-def short_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def hhmm(at: time) -> str:
-    return at.strftime("%H:%M")
-
-
-def local_hhmm(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).strftime("%H:%M")
+def absence_label(reason: str) -> str:
+    """How an absence reason reads in replies and reviews: 'annual leave'."""
+    return "no reason given" if reason == UNSPECIFIED else spoken(reason)
 
 
 async def home_team(turn: Turn) -> Team:
@@ -52,9 +45,10 @@ def answer_day(turn: Turn) -> date:
     if raw in (None, ""):
         return turn.today
     try:
-        return date.fromisoformat(str(raw))
+        day = date.fromisoformat(str(raw))
     except ValueError as error:
         raise UserError("That card is damaged (bad day). Nothing saved.") from error
+    return sane(day, "card's day")
 
 
 def reported_at(team: Team, day: date, zone: ZoneInfo) -> datetime:

@@ -1,13 +1,30 @@
-"""Routes a turn to the workflow that owns it: a card verb, a typed command, or a phrase."""
+"""Routes a turn to the workflow that owns it: a card verb, a typed command, or a phrase.
+
+The router is also where workflows meet without importing each other: each registers its
+parts of the shared views (`Views`), the absence reasons it knows (`duty`) and the
+services it provides (`tasks`); the views and the other workflows read them from here.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from dialogs.core import Reply, Turn, UserError
 from dialogs.jobs import Job
+from dialogs.presence import AbsenceSource, Duty, LoadAbsences
+from dialogs.records import ExportContext, ExportRows, Row, TeamCheck, TeamSetting
+from dialogs.sections import (
+    MyWeekLoad,
+    MyWeekSection,
+    PeriodLoad,
+    PeriodSection,
+    ReviewLoad,
+    ReviewSection,
+)
+from dialogs.tasks import TaskBook
 from storage.models import Role
 
 Handler = Callable[[Turn], Awaitable[list[Reply]]]
@@ -46,13 +63,57 @@ class Command:
         return self.roles is None or role in self.roles
 
 
+T = TypeVar("T")
+
+
+class Provided(Generic[T]):
+    """A service one workflow provides to the others of its router, looked up when used, so
+    the order workflows register in does not matter."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+        self._value: T | None = None
+
+    def provide(self, value: T) -> None:
+        if self._value is not None:
+            raise ValueError(f"{self._what} provided twice")
+        self._value = value
+
+    def get(self) -> T:
+        if self._value is None:
+            raise LookupError(f"no workflow registered provides {self._what}")
+        return self._value
+
+
+def _insert(items: list[Any], item: Any) -> None:
+    """Add in place (views hold on to the list), keeping the registered order."""
+    items.append(item)
+    items.sort(key=lambda each: each.order)
+
+
+@dataclass
+class Views:
+    """The registered parts of the shared views, each list in its registered order."""
+
+    review: list[ReviewSection] = field(default_factory=list)
+    periods: list[PeriodSection] = field(default_factory=list)
+    my_week: list[MyWeekSection] = field(default_factory=list)
+    export: list[ExportRows] = field(default_factory=list)
+    team_settings: list[TeamSetting] = field(default_factory=list)
+    team_checks: list[TeamCheck] = field(default_factory=list)
+
+
 class Router:
-    """Workflows register commands (typed words) and verbs (card actions) here."""
+    """Workflows register commands (typed words), verbs (card actions), jobs and their parts
+    of the shared views here."""
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
         self._verbs: dict[str, Command] = {}
         self.jobs: dict[str, Job] = {}
+        self.views = Views()
+        self.duty = Duty()
+        self.tasks: Provided[TaskBook] = Provided("the day's tasks")
 
     def command(
         self,
@@ -84,6 +145,43 @@ class Router:
         if job.name in self.jobs:
             raise ValueError(f"job {job.name!r} registered twice")
         self.jobs[job.name] = job
+
+    def review_section(self, order: int, name: str, load: ReviewLoad) -> None:
+        """A part of the morning review; `name` reaches the loaded part (`review.<name>`)."""
+        if any(s.name == name for s in self.views.review):
+            raise ValueError(f"review section {name!r} registered twice")
+        _insert(self.views.review, ReviewSection(order, name, load))
+
+    def period_section(self, order: int, load: PeriodLoad) -> None:
+        """Figures over a period: one-to-one preparation lines and the weekly roll-up."""
+        _insert(self.views.periods, PeriodSection(order, load))
+
+    def my_week_section(self, order: int, load: MyWeekLoad) -> None:
+        _insert(self.views.my_week, MyWeekSection(order, load))
+
+    def export_rows(
+        self,
+        order: int,
+        load: Callable[[ExportContext], Awaitable[list[Row]]],
+        *,
+        columns: Collection[str] = (),
+    ) -> None:
+        """Rows of the CSV export; `columns` are those only these rows fill."""
+        _insert(self.views.export, ExportRows(order, load, tuple(columns)))
+
+    def team_setting(self, name: str, parse: Callable[[str], Any]) -> None:
+        """A `Team` column the team settings CSV sets; a blank cell means its default."""
+        if any(s.name == name for s in self.views.team_settings):
+            raise ValueError(f"team setting {name!r} registered twice")
+        self.views.team_settings.append(TeamSetting(name, parse))
+
+    def team_check(self, check: TeamCheck) -> None:
+        """A rule between team settings, checked before any team is changed."""
+        self.views.team_checks.append(check)
+
+    def absence(self, load: LoadAbsences, *, planned: bool) -> None:
+        """A reason officers are not on duty (see `dialogs.presence`)."""
+        self.duty.add(AbsenceSource(load, planned))
 
     def commands_for(self, role: str) -> list[Command]:
         return [c for c in self._commands.values() if c.listed and c.allows(role)]

@@ -1,4 +1,4 @@
-"""What the supervision workflows share: which team a supervisor means, and wording.
+"""What the supervision workflows share: which team a supervisor means, and which day.
 
 Team leaders act for their own team; sergeants for the teams they supervise; inspectors
 for their district's teams; admins for any team. A team named that the officer may not
@@ -11,14 +11,13 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from dialogs.calendar import sane
 from dialogs.core import Turn, UserError
 from storage import officers
 from storage.models import Role, Team
-from storage.review import Person
 
 POSTERS = (Role.TEAM_LEADER.value, Role.SERGEANT.value)
 REVIEWERS = (Role.SERGEANT.value, Role.INSPECTOR.value, Role.ADMIN.value)
-OUTCOME_TITLES = {"done": "Done", "part_done": "Part done", "not_done": "Not done"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -64,24 +63,9 @@ def split_date(text: str, today: date) -> tuple[str, date]:
 
 def parse_date(raw: object, what: str) -> date:
     try:
-        return date.fromisoformat(str(raw).strip())
+        day = date.fromisoformat(str(raw).strip())
     except ValueError as error:
         raise UserError(
             f"'{str(raw)[:20]}' is not a date: give the {what} as YYYY-MM-DD."
         ) from error
-
-
-def names(people: Iterable[Person]) -> str:
-    return ", ".join(p.name for p in people)
-
-
-def labels(people: Iterable[Person]) -> str:
-    return ", ".join(p.label for p in people)
-
-
-def rate(part: int, whole: int, unit: str = "") -> str:
-    """'90% (18 of 20 answers)', or '—' when nothing was due."""
-    if whole == 0:
-        return "—"
-    of = f"{part} of {whole} {unit}".rstrip()
-    return f"{round(100 * part / whole)}% ({of})"
+    return sane(day, what)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,3 +50,13 @@ async def enqueue(
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delivered_to(session: AsyncSession, job: str, team_id: int, day: date) -> set[int]:
+    """Officers a job recorded a delivery for, for the team and day."""
+    rows = await session.scalars(
+        select(Delivery.officer_id).where(
+            Delivery.job == job, Delivery.team_id == team_id, Delivery.day == day
+        )
+    )
+    return set(rows.all())

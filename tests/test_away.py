@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from storage.models import AwayPeriod
+from dialogs.away.models import AwayPeriod
 from tests.rig.connector import FakeConnector
 from tests.rig.officer_day import Clock, officers_of, run
 from tests.rig.teams import TeamsUser

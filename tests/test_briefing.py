@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import AttendanceAnswer, Delivery, Officer
+from dialogs.briefing.models import AttendanceAnswer
+from storage.models import Delivery, Officer
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, officers_of, run
 from tests.rig.teams import TeamsUser, card_texts

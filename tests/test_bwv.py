@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage.models import BwvAnswer, Officer
+from dialogs.bwv.models import BwvAnswer
+from storage.models import Officer
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, install_all, officers_of, run
 from tests.rig.teams import TeamsUser, card_texts

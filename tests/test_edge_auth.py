@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import AttendanceAnswer, ProcessedActivity
+from dialogs.briefing.models import AttendanceAnswer
+from storage.models import ProcessedActivity
 from tests.rig.openid import FakeIssuer, SigningKey, hs256_with_public_key, unsigned_token
 from tests.rig.teams import TENANT, TeamsUser
 

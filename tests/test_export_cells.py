@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from storage.export import _cell
+from dialogs.export import _cell
 
 
 @pytest.mark.parametrize(

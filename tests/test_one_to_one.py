@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import OneToOne
+from dialogs.one_to_one.models import OneToOne
 from tests.rig.connector import FakeConnector
 from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.supervision import joined_long_ago, store

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from storage.models import Officer, PcsoReturn, Team
+from dialogs.pcso_returns.models import PcsoReturn
+from storage.models import Officer, Team
 from tests.rig.officer_day import Clock, run
 from tests.rig.teams import card_texts
 

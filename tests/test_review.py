@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, select, update
 
-from dialogs.review import load_review
-from storage.models import AuditEntry, Officer, ReviewRead, Team
+from dialogs.review.models import ReviewRead
+from dialogs.review.view import load_review
+from storage.models import AuditEntry, Officer, Team
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.supervision import joined_long_ago, store

@@ -18,18 +18,12 @@ from sqlalchemy import select, update
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from dialogs.briefing.models import AttendanceAnswer
 from dialogs.retention import NAME as PURGE
 from dialogs.retention import register as register_retention
 from dialogs.retention import retained_tables
 from dialogs.router import Router
-from storage.models import (
-    AttendanceAnswer,
-    Delivery,
-    DeliveryStatus,
-    Officer,
-    ProcessedActivity,
-    Team,
-)
+from storage.models import Delivery, DeliveryStatus, Officer, ProcessedActivity, Team
 from tests.rig.connector import FakeConnector
 from tests.rig.fanout import JOB, PROMPTS, seed
 from tests.rig.officer_day import Clock

@@ -28,17 +28,11 @@ from bot.jobs import run_job, standalone_outbox
 from bot.settings import Settings
 from bot.turns import APOLOGY, REFUSAL
 from dialogs import build_router
-from dialogs.briefing import briefing_card
+from dialogs.briefing.cards import briefing_card
+from dialogs.briefing.models import AttendanceAnswer
 from dialogs.core import Action, Card, Field, Reply, Section
-from storage.models import (
-    ABSENCE_REASONS,
-    AttendanceAnswer,
-    ConversationRef,
-    Delivery,
-    Officer,
-    ProcessedActivity,
-    Team,
-)
+from dialogs.officer_day import ABSENCE_REASONS
+from storage.models import ConversationRef, Delivery, Officer, ProcessedActivity, Team
 from tests.rig.officer_day import Clock
 from tests.rig.slack import (
     FakeSlack,

@@ -8,15 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from storage.models import (
-    Delivery,
-    OneToOne,
-    Task,
-    TaskAssignee,
-    TaskOutcome,
-    Team,
-    TeamReturn,
-)
+from dialogs.one_to_one.models import OneToOne
+from dialogs.returns.models import TaskOutcome, TeamReturn
+from dialogs.tasking.models import Task, TaskAssignee
+from storage.models import Delivery, Team
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.teams import TeamsUser, card_texts

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from storage import team_settings
+from dialogs import team_settings
 from storage.models import AuditEntry, Team
 from tests.rig.officer_day import Clock, run
 from tests.rig.teams import card_texts

@@ -62,8 +62,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     buffer = io.StringIO()
 
     async def work(session: AsyncSession) -> int:
+        from dialogs.export import Scope, write_csv
         from storage import audit, officers
-        from storage.export import Scope, write_csv
 
         team = await officers.team_by_name(session, args.team) if args.team else None
         if args.team and team is None:

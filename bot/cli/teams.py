@@ -13,7 +13,7 @@ from bot.cli.common import in_transaction, operator, read_csv
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from storage.team_settings import ImportSummary, TeamSettingsRow
+    from dialogs.team_settings import ImportSummary, TeamSettingsRow
 
 
 def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +28,8 @@ def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _teams_import(args: argparse.Namespace) -> int:
     from bot.clock import system_clock
-    from storage import audit, team_settings
+    from dialogs import team_settings
+    from storage import audit
 
     text = read_csv(args.file)
 

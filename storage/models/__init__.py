@@ -1,5 +1,5 @@
-"""All mapped classes. Each workflow area has its own module; import it here so that
-Alembic and `Base.metadata` see every table."""
+"""The core mapped classes. Each workflow's own tables are mapped in its package
+(`dialogs/<workflow>/models.py`) on the same `Base`; importing `dialogs` maps them all."""
 
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.core import (
@@ -15,58 +15,20 @@ from storage.models.core import (
     Supervision,
     Team,
 )
-from storage.models.officer_day import (
-    ABSENCE_REASONS,
-    ATTENDANCE_ANSWERS,
-    BWV_STATUSES,
-    COUNT_FIELDS,
-    PRESENT,
-    AttendanceAnswer,
-    AwayPeriod,
-    BwvAnswer,
-    PcsoReturn,
-)
-from storage.models.supervision import (
-    OUTCOMES,
-    OneToOne,
-    ReviewRead,
-    Task,
-    TaskAssignee,
-    Tasking,
-    TaskOutcome,
-    TeamReturn,
-)
 
 __all__ = [
-    "ABSENCE_REASONS",
-    "ATTENDANCE_ANSWERS",
-    "BWV_STATUSES",
-    "COUNT_FIELDS",
     "MEMBER_ROLES",
-    "OUTCOMES",
-    "PRESENT",
     "ROLES",
-    "AttendanceAnswer",
     "AuditEntry",
-    "AwayPeriod",
     "Base",
-    "BwvAnswer",
     "ConversationRef",
     "Delivery",
     "DeliveryStatus",
     "Officer",
-    "OneToOne",
-    "PcsoReturn",
     "ProcessedActivity",
-    "ReviewRead",
     "Role",
     "Supervision",
-    "Task",
-    "TaskAssignee",
-    "TaskOutcome",
-    "Tasking",
     "Team",
-    "TeamReturn",
     "UTCDateTime",
     "utcnow",
 ]

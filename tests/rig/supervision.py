@@ -15,18 +15,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import (
-    COUNT_FIELDS,
-    AttendanceAnswer,
-    AwayPeriod,
-    BwvAnswer,
-    Officer,
-    OneToOne,
-    PcsoReturn,
-    ReviewRead,
-    Team,
-    TeamReturn,
-)
+from dialogs.away.models import AwayPeriod
+from dialogs.briefing.models import AttendanceAnswer
+from dialogs.bwv.models import BwvAnswer
+from dialogs.counts import COUNT_FIELDS
+from dialogs.one_to_one.models import OneToOne
+from dialogs.pcso_returns.models import PcsoReturn
+from dialogs.returns.models import TeamReturn
+from dialogs.review.models import ReviewRead
+from storage.models import Officer, Team
 
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,113 @@
+"""Away periods: booking, ending early, and who is away on which days."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.away.models import AwayPeriod
+
+
+async def add_away(
+    session: AsyncSession,
+    *,
+    officer_id: int,
+    first_day: date,
+    last_day: date,
+    reason: str,
+    created_at: datetime,
+) -> AwayPeriod:
+    period = AwayPeriod(
+        officer_id=officer_id,
+        first_day=first_day,
+        last_day=last_day,
+        reason=reason,
+        created_at=created_at,
+    )
+    session.add(period)
+    await session.flush()
+    return period
+
+
+def _active() -> Any:
+    return AwayPeriod.cancelled_at.is_(None)
+
+
+async def away_days(
+    session: AsyncSession, officer_ids: Collection[int], days: Iterable[date]
+) -> dict[tuple[int, date], str]:
+    """(officer id, day) → away reason, for the given days (the latest booking wins)."""
+    wanted = sorted(set(days))
+    if not officer_ids or not wanted:
+        return {}
+    periods = (
+        await session.scalars(
+            select(AwayPeriod)
+            .where(
+                AwayPeriod.officer_id.in_(list(officer_ids)),
+                AwayPeriod.first_day <= wanted[-1],
+                AwayPeriod.last_day >= wanted[0],
+                _active(),
+            )
+            .order_by(AwayPeriod.created_at, AwayPeriod.id)
+        )
+    ).all()
+    found: dict[tuple[int, date], str] = {}
+    for period in periods:
+        for day in wanted:
+            if period.first_day <= day <= period.last_day:
+                found[(period.officer_id, day)] = period.reason
+    return found
+
+
+async def planned_absences(
+    session: AsyncSession, _team_id: int, officer_ids: Sequence[int], days: Sequence[date]
+) -> dict[tuple[int, date], str]:
+    """The absence source of away periods (see `dialogs.presence`)."""
+    return await away_days(session, officer_ids, days)
+
+
+async def away_between(
+    session: AsyncSession, officer_id: int, first: date, last: date
+) -> Sequence[AwayPeriod]:
+    """The officer's away periods overlapping `first`..`last`, by start date."""
+    return (
+        await session.scalars(
+            select(AwayPeriod)
+            .where(
+                AwayPeriod.officer_id == officer_id,
+                AwayPeriod.first_day <= last,
+                AwayPeriod.last_day >= first,
+                _active(),
+            )
+            .order_by(AwayPeriod.first_day, AwayPeriod.id)
+        )
+    ).all()
+
+
+async def end_away(
+    session: AsyncSession, officer_id: int, today: date, now: datetime
+) -> list[AwayPeriod]:
+    """The officer is back today: periods covering today end yesterday (or are cancelled
+    if they started today). Periods starting later are left as booked."""
+    covering = (
+        await session.scalars(
+            select(AwayPeriod).where(
+                AwayPeriod.officer_id == officer_id,
+                AwayPeriod.first_day <= today,
+                AwayPeriod.last_day >= today,
+                _active(),
+            )
+        )
+    ).all()
+    for period in covering:
+        if period.first_day < today:
+            period.last_day = today - timedelta(days=1)
+        else:
+            period.cancelled_at = now
+    await session.flush()
+    return list(covering)

@@ -1,0 +1,51 @@
+"""The BWV reminder card and the guidance it carries."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from dialogs.bwv.models import BWV_STATUSES, BwvAnswer
+from dialogs.core import Action, Card, Section
+from dialogs.officer_day import BWV_CATEGORY
+from dialogs.wording import local_hhmm, short_day
+
+VERB = "bwv.confirm"
+GUIDANCE = (
+    "Categorise all of today's body-worn video footage before you go off duty.",
+    f"Where you engaged with a vulnerable person and no offence was disclosed, use the category "
+    f'"{BWV_CATEGORY}", so the footage is kept and can be reviewed.',
+    "Not sure? Tap Need help (or type need help) and your sergeant will be told.",
+)
+TITLES = {"categorised": "Categorised", "no_footage": "No footage today", "need_help": "Need help"}
+
+
+def guidance_sections() -> tuple[Section, ...]:
+    return (Section(lines=GUIDANCE),)
+
+
+def reminder_card(
+    day: date, current: BwvAnswer | None, zone: ZoneInfo, told: str | None = None
+) -> Card:
+    sections = [Section(facts=(("Day", short_day(day)),)), *guidance_sections()]
+    if current is not None:
+        facts = (
+            ("Your answer", TITLES[current.bwv_status]),
+            ("Recorded at", local_hhmm(current.answered_at, zone)),
+        )
+        sections.append(Section(heading="Recorded", facts=facts))
+        sections.append(Section(lines=(told or "Tap another answer to change it.",)))
+    data = {"verb": VERB, "day": day.isoformat()}
+    actions = tuple(
+        Action(
+            TITLES[status],
+            {**data, "bwv_status": status},
+            style="positive" if status == "categorised" else "default",
+        )
+        for status in BWV_STATUSES
+    )
+    return Card(
+        title="Body-worn video: categorise your footage",
+        sections=tuple(sections),
+        actions=actions,
+    )

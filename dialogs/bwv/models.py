@@ -1,0 +1,28 @@
+"""Body-worn video answers: every answer is a new row; the latest for the day counts.
+
+`__retention__` names the date column the retention purge judges a row's age by.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialogs.answers import DailyAnswer
+from storage.models import UTCDateTime, utcnow
+
+BWV_STATUSES = ("categorised", "no_footage", "need_help")
+
+
+class BwvAnswer(DailyAnswer):
+    __tablename__ = "bwv_answers"
+    __table_args__ = (
+        Index("ix_bwv_answers_team_day", "team_id", "day"),
+        Index("ix_bwv_answers_officer_day", "officer_id", "day"),
+    )
+    __retention__ = "day"
+
+    bwv_status: Mapped[str] = mapped_column(String(20))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,50 @@
+"""The day's tasks as other workflows read them: the team returns report on each task.
+
+The tasking workflow owns the tasks and provides a `TaskBook` to its router
+(`router.tasks.provide(...)`); the returns workflow reads them through it, never through
+tasking's own modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Officer
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    team_id: int
+    day: date
+    position: int
+    description: str
+    reference: str | None
+    assignee_ids: tuple[int, ...]
+
+
+class TaskBook(Protocol):
+    async def day_tasks(self, session: AsyncSession, team_id: int, day: date) -> list[TaskView]:
+        """The team's tasks for the day by number, with their assignees."""
+        ...
+
+    async def by_ids(self, session: AsyncSession, task_ids: Collection[int]) -> dict[int, TaskView]:
+        """Tasks by id, without their assignees."""
+        ...
+
+    async def assigned(
+        self, session: AsyncSession, team_id: int, first: date, last: date
+    ) -> list[tuple[int, int]]:
+        """(officer id, task id) of every assignment of the team's tasks in the period."""
+        ...
+
+
+def task_line(task: TaskView, people: Mapping[int, Officer]) -> str:
+    ref = f" [{task.reference}]" if task.reference else ""
+    who = ", ".join(people[i].name for i in task.assignee_ids if i in people)
+    return f"{task.position}. {task.description}{ref} — {who}"
