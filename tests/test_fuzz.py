@@ -23,7 +23,7 @@ from sqlalchemy import JSON, String, select
 
 from storage.models import Base
 from tests.rig.connector import FakeConnector
-from tests.rig.fuzz import encode, slack_payload, teams_activity
+from tests.rig.fuzz import VERBS, encode, slack_payload, teams_activity
 from tests.rig.slack import TEAM, FakeSlack, SlackUser
 from tests.rig.teams import TENANT
 
@@ -36,19 +36,10 @@ SECRET = "fuzz-signing-secret"
 TOKEN = "xoxb-fuzz"
 LEAKS = ("Traceback", "Exception", "Error:", 'File "', "sqlalchemy", "asyncpg", "nothing was saved")
 ALLOWED = {
-    "attendance": {
-        "in_person",
-        "remote",
-        "rest_day",
-        "annual_leave",
-        "sick",
-        "training",
-        "other_duty",
-        "court",
-    },
-    "bwv_status": {"categorised", "no_footage", "need_help"},
+    "attendance": set(VERBS["briefing.attend"]["attendance"]),
+    "bwv_status": set(VERBS["bwv.confirm"]["bwv_status"]),
     "vulnerable_contact": {"yes", "no"},
-    "outcome": {"done", "part_done", "not_done"},
+    "outcome": set(VERBS["returns.submit"]["outcome_1"]),
     "role": {"pcso", "team_leader", "sergeant", "inspector", "admin"},
 }
 
