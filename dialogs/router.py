@@ -1,8 +1,9 @@
 """Routes a turn to the workflow that owns it: a card verb, a typed command, or a phrase.
 
 The router is also where workflows meet without importing each other: each registers its
-parts of the shared views (`Views`), the absence reasons it knows (`duty`) and the
-services it provides (`tasks`); the views and the other workflows read them from here.
+parts of the shared views (`Views`), the absence reasons it knows (`duty`), the services
+it provides (`tasks`) and what it records against another's records (`task_uses`); the
+views and the other workflows read them from here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dialogs.sections import (
     ReviewLoad,
     ReviewSection,
 )
-from dialogs.tasks import TaskBook
+from dialogs.tasks import TaskBook, TasksInUse
 from storage.models import Role
 
 Handler = Callable[[Turn], Awaitable[list[Reply]]]
@@ -114,6 +115,7 @@ class Router:
         self.views = Views()
         self.duty = Duty()
         self.tasks: Provided[TaskBook] = Provided("the day's tasks")
+        self.task_uses: list[TasksInUse] = []
 
     def command(
         self,
@@ -182,6 +184,10 @@ class Router:
     def absence(self, load: LoadAbsences, *, planned: bool) -> None:
         """A reason officers are not on duty (see `dialogs.presence`)."""
         self.duty.add(AbsenceSource(load, planned))
+
+    def tasks_in_use(self, check: TasksInUse) -> None:
+        """Something recorded against a day's tasks (see `dialogs.tasks.TasksInUse`)."""
+        self.task_uses.append(check)
 
     def commands_for(self, role: str) -> list[Command]:
         return [c for c in self._commands.values() if c.listed and c.allows(role)]

@@ -2,12 +2,14 @@
 
 The tasking workflow owns the tasks and provides a `TaskBook` to its router
 (`router.tasks.provide(...)`); the returns workflow reads them through it, never through
-tasking's own modules.
+tasking's own modules. A workflow that records something against the day's tasks registers
+a `TasksInUse` check (`router.tasks_in_use(...)`): while it gives a reason, tasking does not
+replace that day's tasks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -42,6 +44,12 @@ class TaskBook(Protocol):
     ) -> list[tuple[int, int]]:
         """(officer id, task id) of every assignment of the team's tasks in the period."""
         ...
+
+
+TasksInUse = Callable[[AsyncSession, int, date], Awaitable[str | None]]
+"""`(session, team id, day)`: why the team's tasks for the day can no longer be replaced
+(what is recorded against them, e.g. "the returns for that day are already recorded against
+its tasks"), or None."""
 
 
 def task_line(task: TaskView, people: Mapping[int, Officer]) -> str:

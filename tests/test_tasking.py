@@ -75,8 +75,13 @@ async def test_team_leader_posts_tasking_and_assigned_pcsos_receive_their_tasks(
     assert await count(sessions, Task) == 2
     again = (await leader.say("tasking")).cards[0]
     assert "Already set today" in "\n".join(card_texts(again))
-    first_row = next(item for item in again["body"] if item.get("id") == "description_1")
-    assert first_row["label"] == "Task 3"
+    inputs = {item["id"]: item for item in again["body"] if "id" in item}
+    assert (inputs["description_1"]["label"], inputs["description_1"]["value"]) == (
+        "Task 1",
+        "Patrol town centre",
+    )
+    assert inputs["assignees_1"]["value"] == "P301, P302"
+    assert "value" not in inputs["description_3"]  # the next task to fill in
 
 
 async def test_an_unknown_collar_is_named_and_nothing_is_saved(people, sessions):
@@ -105,11 +110,11 @@ async def test_typed_tasks_are_numbered_on_and_limits_are_said(people, sessions,
     usage = (await leader.say("task Patrol town centre")).all_text()
     assert "task DESCRIPTION | REFERENCE | COLLARS" in usage
     assert await count(sessions, Task) == 2
-    many = {f"description_{n}": f"Task {n}" for n in range(1, 8)}
-    many |= {f"assignees_{n}": "P301" for n in range(1, 8)}
-    full = (await leader.submit(posting(**many))).all_text()
-    assert "at most 8 tasks; 2 are set already, so you can add 6" in full
-    assert await count(sessions, Task) == 2
+    for n in range(3, 9):
+        await leader.say(f"task Task {n} | P301")
+    full = (await leader.say("task Task 9 | P301")).all_text()
+    assert "A day holds at most 8 tasks, and 8 are set already." in full
+    assert await count(sessions, Task) == 8
 
 
 async def test_only_team_leaders_and_the_teams_sergeants_may_post(people, sessions):

@@ -1,6 +1,8 @@
 """`away FROM to TO [reason]`, `away today sick`, `back`.
 
 Dates are local working days; anything that does not parse is refused and nothing is saved.
+The same period and reason booked again is answered as already recorded, not stored twice;
+`back` changes nothing when the officer is not away.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from dialogs.answers import already_recorded
 from dialogs.away.models import AwayPeriod
 from dialogs.away.queries import add_away, away_between, end_away
 from dialogs.calendar import sane
@@ -34,7 +37,7 @@ async def away(turn: Turn) -> list[Reply]:
     first, last, rest = _dates(words, turn.today)
     reason = _reason(rest)
     _check_period(first, last, turn.today)
-    await add_away(
+    booked = await add_away(
         turn.session,
         officer_id=turn.officer.id,
         first_day=first,
@@ -43,12 +46,11 @@ async def away(turn: Turn) -> list[Reply]:
         created_at=turn.now,
     )
     days = "that day" if first == last else "those days"
-    return [
-        Reply(
-            text=f"Recorded: away {_span(first, last)} ({absence_label(reason)}). "
-            f"No prompts on {days}. Type back if you return early."
-        )
-    ]
+    period = f"away {_span(first, last)} ({absence_label(reason)})"
+    if not booked.new:
+        said = already_recorded(booked.row.created_at, turn.now, turn.zone)
+        return [Reply(text=f"{said} You are {period}. Type back if you return early.")]
+    return [Reply(text=f"Recorded: {period}. No prompts on {days}. Type back if you return early.")]
 
 
 async def back(turn: Turn) -> list[Reply]:

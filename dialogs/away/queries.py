@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.answers import Recorded, add, hold
 from dialogs.away.models import AwayPeriod
+from storage.models import Officer
 
 
 async def add_away(
@@ -20,7 +22,19 @@ async def add_away(
     last_day: date,
     reason: str,
     created_at: datetime,
-) -> AwayPeriod:
+) -> Recorded[AwayPeriod]:
+    """The period booked, unless the same period and reason is booked already and no later
+    booking overlaps it (then that booking is given back and nothing is stored). Otherwise
+    it is a new booking: the latest booking wins for the days it shares with others."""
+    await hold(session, Officer.id, officer_id)
+    booked = await away_between(session, officer_id, first_day, last_day)
+    same = [
+        p for p in booked if (p.first_day, p.last_day, p.reason) == (first_day, last_day, reason)
+    ]
+    if same:
+        found = max(same, key=lambda p: p.id)
+        if not any(p.id > found.id for p in booked):
+            return Recorded(found, new=False)
     period = AwayPeriod(
         officer_id=officer_id,
         first_day=first_day,
@@ -28,9 +42,7 @@ async def add_away(
         reason=reason,
         created_at=created_at,
     )
-    session.add(period)
-    await session.flush()
-    return period
+    return Recorded(await add(session, period), new=True)
 
 
 def _active() -> Any:

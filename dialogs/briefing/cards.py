@@ -21,11 +21,18 @@ UNANSWERED = Section(
 
 
 def briefing_card(
-    team: Team, day: date, lead: str, current: AttendanceAnswer | None, zone: ZoneInfo
+    team: Team,
+    day: date,
+    lead: str,
+    current: AttendanceAnswer | None,
+    zone: ZoneInfo,
+    *,
+    said: str | None = None,
 ) -> Card:
-    """The prompt; once answered, it also shows what was recorded and when."""
+    """The prompt; once answered, it also shows what was recorded and when (and `said`,
+    e.g. that the same answer sent again was already recorded)."""
     facts = (("When", f"{short_day(day)}, {hhmm(team.briefing_time)}"), ("Led by", lead))
-    status = _recorded(current, team, zone) if current else (UNANSWERED,)
+    status = _recorded(current, team, zone, said) if current else (UNANSWERED,)
     absence = current.attendance if current and current.attendance in ABSENCE_REASONS else None
     fields = (
         Field(
@@ -59,7 +66,9 @@ def briefing_card(
     )
 
 
-def _recorded(answer: AttendanceAnswer, team: Team, zone: ZoneInfo) -> tuple[Section, ...]:
+def _recorded(
+    answer: AttendanceAnswer, team: Team, zone: ZoneInfo, said: str | None
+) -> tuple[Section, ...]:
     review = hhmm(team.review_time)
     facts = [("Your answer", ANSWER_TITLES[answer.attendance])]
     if answer.note:
@@ -71,4 +80,5 @@ def _recorded(answer: AttendanceAnswer, team: Team, zone: ZoneInfo) -> tuple[Sec
     else:
         heading = "Recorded"
         line = f"You can change it until the {review} review: tap another answer."
-    return Section(heading=heading, facts=tuple(facts)), Section(lines=(line,))
+    lines = (said, line) if said else (line,)
+    return Section(heading=heading, facts=tuple(facts)), Section(lines=lines)

@@ -1,14 +1,15 @@
-"""Briefing answers, by card or typed: a new row each time (changes are kept, the latest
-counts); one given at or after the team's review time is recorded as late. A card answer
-carries the day its prompt was for, so tapping yesterday's card never books an answer for
-today.
+"""Briefing answers, by card or typed: each change is a new row (changes are kept, the
+latest counts); one given at or after the team's review time is recorded as late. The same
+answer (attendance and note) as the latest sent again is not stored: it is answered as
+already recorded, and an answer given on time stays on time. A card answer carries the day
+its prompt was for, so tapping yesterday's card never books an answer for today.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from dialogs.answers import add, latest
+from dialogs.answers import already_recorded, latest, record
 from dialogs.briefing.cards import NOT_ATTENDING, NOTE_LIMIT, briefing_card
 from dialogs.briefing.models import ATTENDANCE_ANSWERS, AttendanceAnswer
 from dialogs.briefing.queries import lead_of
@@ -93,7 +94,7 @@ async def _record(
     replace: bool = False,
 ) -> list[Reply]:
     _check_day(turn, team, day)
-    answer = await add(
+    recorded = await record(
         turn.session,
         AttendanceAnswer(
             officer_id=turn.officer.id,
@@ -106,8 +107,11 @@ async def _record(
             source=source,
         ),
     )
+    answer = recorded.row
+    said = None if recorded.new else already_recorded(answer.answered_at, turn.now, turn.zone)
     lead = await lead_of(turn.session, team)
-    return [Reply(card=briefing_card(team, day, lead, answer, turn.zone), replace=replace)]
+    card = briefing_card(team, day, lead, answer, turn.zone, said=said)
+    return [Reply(card=card, replace=replace)]
 
 
 def _check_day(turn: Turn, team: Team, day: date) -> None:

@@ -1,4 +1,5 @@
-"""Briefing answers: every answer is a new row (changes are kept); the latest counts.
+"""Briefing answers: every change is a new row (changes are kept); the latest counts. The
+same answer as the latest, sent again, is not stored (`__content__`, `dialogs.answers`).
 
 `__retention__` names the date column the retention purge judges a row's age by.
 """
@@ -27,6 +28,7 @@ class AttendanceAnswer(DailyAnswer):
         Index("ix_attendance_answers_officer_day", "officer_id", "day"),
     )
     __retention__ = "day"
+    __content__ = ("attendance", "note")
 
     attendance: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(500))

@@ -25,8 +25,15 @@ def guidance_sections() -> tuple[Section, ...]:
 
 
 def reminder_card(
-    day: date, current: BwvAnswer | None, zone: ZoneInfo, told: str | None = None
+    day: date,
+    current: BwvAnswer | None,
+    zone: ZoneInfo,
+    told: str | None = None,
+    *,
+    said: str | None = None,
 ) -> Card:
+    """The reminder; once answered, what was recorded and when (and `said`, e.g. that the
+    same answer sent again was already recorded)."""
     sections = [Section(facts=(("Day", short_day(day)),)), *guidance_sections()]
     if current is not None:
         facts = (
@@ -34,7 +41,8 @@ def reminder_card(
             ("Recorded at", local_hhmm(current.answered_at, zone)),
         )
         sections.append(Section(heading="Recorded", facts=facts))
-        sections.append(Section(lines=(told or "Tap another answer to change it.",)))
+        after = told or "Tap another answer to change it."
+        sections.append(Section(lines=(said, after) if said else (after,)))
     data = {"verb": VERB, "day": day.isoformat()}
     actions = tuple(
         Action(

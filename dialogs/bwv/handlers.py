@@ -1,13 +1,15 @@
-"""BWV answers, by card or typed. `need_help` shows the guidance and records a message to
-each of the team's supervising sergeants in the same transaction, so it is sent only if the
-answer is committed.
+"""BWV answers, by card or typed: each change is a new row, the latest counts; the same
+answer as the latest sent again is not stored and is answered as already recorded.
+`need_help` shows the guidance and records a message to each of the team's supervising
+sergeants in the same transaction, so it is sent only if the answer is committed (and once
+per officer and day, however often they ask).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from dialogs.answers import add
+from dialogs.answers import already_recorded, record
 from dialogs.bwv.cards import guidance_sections, reminder_card
 from dialogs.bwv.models import BWV_STATUSES, BwvAnswer
 from dialogs.core import Card, Reply, Turn, UserError
@@ -48,7 +50,7 @@ async def confirm(turn: Turn) -> list[Reply]:
 async def _record(turn: Turn, day: date, status: str, *, replace: bool) -> list[Reply]:
     team = await home_team(turn)
     check_end_of_shift_day(turn, team, day, "reminder")
-    answer = await add(
+    recorded = await record(
         turn.session,
         BwvAnswer(
             officer_id=turn.officer.id,
@@ -58,8 +60,11 @@ async def _record(turn: Turn, day: date, status: str, *, replace: bool) -> list[
             answered_at=turn.now,
         ),
     )
+    answer = recorded.row
     told = await _tell_sergeants(turn, team, answer) if status == "need_help" else None
-    return [Reply(card=reminder_card(day, answer, turn.zone, told), replace=replace)]
+    said = None if recorded.new else already_recorded(answer.answered_at, turn.now, turn.zone)
+    card = reminder_card(day, answer, turn.zone, told, said=said)
+    return [Reply(card=card, replace=replace)]
 
 
 async def _tell_sergeants(turn: Turn, team: Team, answer: BwvAnswer) -> str:

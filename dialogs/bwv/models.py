@@ -1,4 +1,5 @@
-"""Body-worn video answers: every answer is a new row; the latest for the day counts.
+"""Body-worn video answers: every change is a new row; the latest for the day counts. The
+same answer as the latest, sent again, is not stored (`__content__`, `dialogs.answers`).
 
 `__retention__` names the date column the retention purge judges a row's age by.
 """
@@ -23,6 +24,7 @@ class BwvAnswer(DailyAnswer):
         Index("ix_bwv_answers_officer_day", "officer_id", "day"),
     )
     __retention__ = "day"
+    __content__ = ("bwv_status",)
 
     bwv_status: Mapped[str] = mapped_column(String(20))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

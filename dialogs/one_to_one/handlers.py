@@ -1,5 +1,9 @@
 """`one-to-one COLLAR` records one: the date held, OSARA plan progress, community engagement
-notes and whether the pocket notebook was checked (a card, or typed in one line)."""
+notes and whether the pocket notebook was checked (a card, or typed in one line).
+
+A record the same as one this supervisor already recorded for the officer and day (the same
+notes and notebook check) is not stored twice: it is answered as already recorded. A
+different record for the same day is kept as another one-to-one, as before."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dialogs.answers import add
+from dialogs.answers import already_recorded, record_once
 from dialogs.core import Action, Card, Field, Reply, Section, Turn, UserError
 from dialogs.counts import parse_notes
 from dialogs.one_to_one.models import ONE_TO_ONE_NOTES_MAX, OneToOne
@@ -23,6 +27,15 @@ VERB = "one_to_one.record"
 TYPED = "one-to-one COLLAR | OSARA progress | engagement notes | pnb yes/no"
 YES = ("true", "yes", "y", "done", "checked", "1")
 NO = ("false", "no", "n", "not done", "not checked", "0", "")
+SAME_RECORD = (
+    "officer_id",
+    "supervisor_id",
+    "held_on",
+    "osara_progress",
+    "engagement_notes",
+    "pnb_checked",
+)
+"""A one-to-one with these the same as one stored is that one, sent again."""
 
 
 class Handlers:
@@ -104,7 +117,7 @@ async def _record(
     osara = _notes(data, "osara_progress", "OSARA progress")
     engagement = _notes(data, "engagement_notes", "Engagement notes")
     checked = _yes_no(data.get("pnb_checked"))
-    await add(
+    recorded = await record_once(
         turn.session,
         OneToOne(
             officer_id=pcso.id,
@@ -116,12 +129,16 @@ async def _record(
             pnb_checked=checked,
             recorded_at=turn.now,
         ),
+        SAME_RECORD,
+        owner=pcso.id,
     )
     due = held_on + timedelta(days=OVERDUE_AFTER_DAYS)
-    lines = (
+    lines: tuple[str, ...] = (
         f"Held {short_day(held_on)}. Pocket notebook check: {'done' if checked else 'not done'}.",
         f"The next one is due by {short_day(due)}.",
     )
+    if not recorded.new:
+        lines = (already_recorded(recorded.row.recorded_at, turn.now, turn.zone), *lines)
     title = f"One-to-one recorded: {pcso.name} ({pcso.collar_number})"
     return [Reply(card=Card(title=title, sections=(Section(lines=lines),)), replace=replace)]
 

@@ -13,16 +13,20 @@ from dialogs.wording import local_hhmm, short_day
 VERB = "pcso_return.submit"
 
 
-def return_card(day: date, current: PcsoReturn | None, zone: ZoneInfo) -> Card:
-    """The return form, pre-filled with the last submission (which it also summarises)."""
+def return_card(
+    day: date, current: PcsoReturn | None, zone: ZoneInfo, *, said: str | None = None
+) -> Card:
+    """The return form, pre-filled with the last submission (which it also summarises; and
+    `said`, e.g. that the same return sent again was already recorded)."""
     sections = [Section(lines=("Whole numbers from 0 to 999.", NOTES_HINT))]
     values = count_values(current) if current else None
     if current is not None:
+        change = "To change it, edit the numbers and send again; the latest counts."
         sections.append(
             Section(
                 heading=f"Recorded at {local_hhmm(current.submitted_at, zone)}",
                 facts=count_facts(count_values(current)),
-                lines=("To change it, edit the numbers and send again; the latest counts.",),
+                lines=(said, change) if said else (change,),
             )
         )
     label = "Send changes" if current else "Send return"

@@ -1,11 +1,12 @@
-"""PCSO daily returns, by card or typed: `my return 3 1 0 12 2 [notes]`. Every submission is
-a new row; the latest counts."""
+"""PCSO daily returns, by card or typed: `my return 3 1 0 12 2 [notes]`. Every changed
+submission is a new row (a correction; the latest counts); the same counts and notes as the
+latest sent again are not stored, and are answered as already recorded."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from dialogs.answers import add, latest
+from dialogs.answers import already_recorded, latest, record
 from dialogs.core import Reply, Turn, UserError
 from dialogs.counts import COUNT_FIELDS, counts_from_words, parse_counts, parse_notes
 from dialogs.officer_day import answer_day, check_end_of_shift_day, home_team
@@ -58,7 +59,7 @@ async def _record(
     replace: bool,
 ) -> list[Reply]:
     check_end_of_shift_day(turn, team, day, "return")
-    row = await add(
+    recorded = await record(
         turn.session,
         PcsoReturn(
             officer_id=turn.officer.id,
@@ -69,4 +70,6 @@ async def _record(
             **counts,
         ),
     )
-    return [Reply(card=return_card(day, row, turn.zone), replace=replace)]
+    row = recorded.row
+    said = None if recorded.new else already_recorded(row.submitted_at, turn.now, turn.zone)
+    return [Reply(card=return_card(day, row, turn.zone, said=said), replace=replace)]

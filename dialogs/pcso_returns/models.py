@@ -1,4 +1,5 @@
-"""PCSO daily returns: the five counts and a note; every submission is a new row.
+"""PCSO daily returns: the five counts and a note; every changed submission is a new row
+(the latest counts); the same as the latest, sent again, is not stored (`__content__`).
 
 `__retention__` names the date column the retention purge judges a row's age by.
 """
@@ -11,6 +12,7 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialogs.answers import DailyAnswer
+from dialogs.counts import COUNT_FIELDS
 from storage.models import UTCDateTime, utcnow
 
 
@@ -21,6 +23,7 @@ class PcsoReturn(DailyAnswer):
         Index("ix_pcso_returns_officer_day", "officer_id", "day"),
     )
     __retention__ = "day"
+    __content__ = (*COUNT_FIELDS, "notes")
 
     cads_attended: Mapped[int] = mapped_column(Integer)
     themis_updated: Mapped[int] = mapped_column(Integer)

@@ -14,6 +14,7 @@ from dialogs.records import parse_time
 from dialogs.returns import jobs, views
 from dialogs.returns.cards import VERB
 from dialogs.returns.handlers import TYPED_EXAMPLE, Handlers
+from dialogs.returns.queries import returns_against_tasks
 from dialogs.router import Router
 from dialogs.supervision import POSTERS
 
@@ -28,6 +29,7 @@ def register(router: Router) -> None:
         summary=f"today's returns card (or typed: {TYPED_EXAMPLE})",
     )
     router.verb(VERB, handlers.submit, roles=POSTERS)
+    router.tasks_in_use(returns_against_tasks)
     router.job(
         team_job(
             name=jobs.JOB,

@@ -80,13 +80,17 @@ def recorded_card(
     tasks: Sequence[TaskView],
     outcomes: Mapping[int, Outcome],
     counts: Mapping[str, int],
+    *,
+    said: str | None = None,
 ) -> Card:
+    """What was recorded (and `said`, e.g. that the same returns sent again were already
+    recorded)."""
     lines = tuple(
         f"{t.position}. {t.description}: {OUTCOME_TITLES[outcomes[t.id].outcome].lower()}"
         for t in tasks
     )
     facts = count_facts(counts)
-    return Card(
-        title=f"Returns recorded: {team.name}, {short_day(day)}",
-        sections=(Section(lines=lines, facts=facts),),
-    )
+    sections: tuple[Section, ...] = (Section(lines=lines, facts=facts),)
+    if said:
+        sections = (*sections, Section(lines=(said,)))
+    return Card(title=f"Returns recorded: {team.name}, {short_day(day)}", sections=sections)

@@ -2,7 +2,9 @@
 `returns OUTCOMES | COUNTS [| NOTES]`, e.g. `returns done, part done | 3 2 1 5 0`.
 
 Each submission is a complete new row, so a correction keeps what it replaces; returns for
-a day can be corrected until that day goes to the sergeant's morning review.
+a day can be corrected until that day goes to the sergeant's morning review. The same
+returns as the latest (every outcome and note, the counts and notes) sent again are not
+stored: they are answered as already recorded.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from dialogs.answers import already_recorded, hold
 from dialogs.core import Reply, Turn, UserError
 from dialogs.counts import counts_from_words, parse_counts, parse_notes, too_long
 from dialogs.officer_day import check_end_of_shift_day
 from dialogs.returns.cards import OUTCOME_TITLES, recorded_card, returns_card
 from dialogs.returns.models import OUTCOME_NOTE_MAX, OUTCOMES
-from dialogs.returns.queries import Outcome, save_return
+from dialogs.returns.queries import Outcome, latest_return, save_return
 from dialogs.router import Provided
 from dialogs.supervision import choose_team, parse_date
 from dialogs.tasks import TaskBook, TaskView
@@ -51,10 +54,16 @@ class Handlers:
         self, turn: Turn, team: Team, day: date, data: Mapping[str, Any], *, replace: bool
     ) -> list[Reply]:
         check_end_of_shift_day(turn, team, day, "returns card")
+        await hold(turn.session, Team.id, team.id)  # the tasking is not replaced meanwhile
         tasks = await self._tasks.get().day_tasks(turn.session, team.id, day)
         outcomes = parse_outcomes(data, tasks)
         counts = parse_counts(data)
         notes = parse_notes(data)
+        current = await latest_return(turn.session, team.id, day)
+        if current is not None and current.says(counts, notes, outcomes):
+            said = already_recorded(current.submitted_at, turn.now, turn.zone)
+            card = recorded_card(team, day, tasks, outcomes, counts, said=said)
+            return [Reply(card=card, replace=replace)]
         await save_return(
             turn.session,
             team_id=team.id,

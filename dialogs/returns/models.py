@@ -1,5 +1,6 @@
-"""Team returns: each submission is a complete new row (the five counts, notes and every
-task's outcome); the latest for a team and day counts.
+"""Team returns: each changed submission is a complete new row (the five counts, notes and
+every task's outcome); the latest for a team and day counts, and the same as the latest
+sent again is not stored.
 
 `__retention__` names the date column the retention purge judges a row's age by; outcomes
 go with their return or task (ON DELETE CASCADE).

@@ -29,6 +29,12 @@ class ReturnView:
     notes: str | None
     outcomes: dict[int, Outcome]  # task id → outcome
 
+    def says(
+        self, counts: Mapping[str, int], notes: str | None, outcomes: Mapping[int, Outcome]
+    ) -> bool:
+        """Whether a submission says the same as this one (a re-submission of it)."""
+        return (self.counts, self.notes, self.outcomes) == (dict(counts), notes, dict(outcomes))
+
 
 async def latest_return(session: AsyncSession, team_id: int, day: date) -> ReturnView | None:
     """The returns submission that counts for the team's day, with its outcomes."""
@@ -82,6 +88,7 @@ async def save_return(
 
 
 async def has_return(session: AsyncSession, team_id: int, day: date) -> bool:
+    """Whether any returns for the team's day are recorded."""
     found = await session.scalar(
         select(TeamReturn.id).where(TeamReturn.team_id == team_id, TeamReturn.day == day).limit(1)
     )
@@ -114,3 +121,11 @@ async def done_tasks(session: AsyncSession, return_ids: Collection[int]) -> set[
         )
     )
     return set(rows.all())
+
+
+async def returns_against_tasks(session: AsyncSession, team_id: int, day: date) -> str | None:
+    """Why the team's tasks for the day can no longer be replaced: returns for the day
+    report an outcome for each of them (see `dialogs.tasks.TasksInUse`)."""
+    if not await has_return(session, team_id, day):
+        return None
+    return "the returns for that day are already recorded against its tasks"

@@ -13,7 +13,9 @@ from dialogs.wording import local_hhmm, short_day
 VERB = "review.ack"
 
 
-def review_card(review: Review, viewer_id: int, zone: ZoneInfo) -> Card:
+def review_card(review: Review, viewer_id: int, zone: ZoneInfo, *, said: str | None = None) -> Card:
+    """The card for `viewer_id`; `said` is added under who reviewed it (e.g. that a second
+    "Reviewed" was already recorded)."""
     team, day = review.team, review.days.day
     title = f"Morning review: {team.name}, {short_day(day)}"
     if review.nothing_to_report:
@@ -29,7 +31,8 @@ def review_card(review: Review, viewer_id: int, zone: ZoneInfo) -> Card:
     read_by = [p.id for p, _ in review.reads]
     if review.reads:
         seen = "; ".join(f"{p.name} at {local_hhmm(at, zone)}" for p, at in review.reads)
-        sections = (*sections, Section(lines=(f"Reviewed by {seen}.",)))
+        lines = (f"Reviewed by {seen}.", said) if said else (f"Reviewed by {seen}.",)
+        sections = (*sections, Section(lines=lines))
     actions: tuple[Action, ...] = ()
     if viewer_id not in read_by:
         data = {"verb": VERB, "team": team.name, "date": day.isoformat()}

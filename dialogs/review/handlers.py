@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dialogs.answers import already_recorded
 from dialogs.core import Reply, Turn, UserError
 from dialogs.review.card import review_card
 from dialogs.review.queries import mark_read
@@ -49,9 +50,10 @@ class Handlers:
         return await self._mark_read(turn, team, day, replace=False)
 
     async def _mark_read(self, turn: Turn, team: Team, day: date, *, replace: bool) -> list[Reply]:
-        """Record (once) and audit that this officer read the team's review for the day."""
+        """Record (once) and audit that this officer read the team's review for the day; a
+        second "Reviewed" stores and audits nothing and says it was already recorded."""
         await _check_can_see(turn, team)
-        _read, new = await mark_read(
+        read, new = await mark_read(
             turn.session, team_id=team.id, day=day, officer_id=turn.officer.id, read_at=turn.now
         )
         if new:
@@ -63,8 +65,10 @@ class Handlers:
                 team=team.name,
                 day=day.isoformat(),
             )
+        said = None if new else already_recorded(read.read_at, turn.now, turn.zone)
         review = await load_review(turn.session, team, day, turn.zone, self._views)
-        return [Reply(card=review_card(review, turn.officer.id, turn.zone), replace=replace)]
+        card = review_card(review, turn.officer.id, turn.zone, said=said)
+        return [Reply(card=card, replace=replace)]
 
 
 async def _check_can_see(turn: Turn, team: Team) -> None:

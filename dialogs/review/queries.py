@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.answers import hold
 from dialogs.people import Person, person
 from dialogs.review.models import ReviewRead
 from storage.models import MEMBER_ROLES, Officer, Supervision
@@ -16,7 +17,9 @@ from storage.models import MEMBER_ROLES, Officer, Supervision
 async def mark_read(
     session: AsyncSession, *, team_id: int, day: date, officer_id: int, read_at: datetime
 ) -> tuple[ReviewRead, bool]:
-    """The officer's read of the team's review for the day; True when it is new."""
+    """The officer's read of the team's review for the day; True when it is new (a second
+    "Reviewed" finds the first, also while the first is still being recorded: `hold`)."""
+    await hold(session, Officer.id, officer_id)
     existing = await session.scalar(
         select(ReviewRead).where(
             ReviewRead.team_id == team_id,

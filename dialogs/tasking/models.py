@@ -1,4 +1,5 @@
-"""The team's daily tasking: each posting adds tasks to the day, numbered 1–8.
+"""The team's daily tasking: tasks numbered 1–8. A posting from the card sets the day's
+tasks (replacing those set, see `dialogs.tasking.handlers`); a typed task adds one.
 
 `__retention__` names the date column the retention purge judges a row's age by; assignees
 go with their task (ON DELETE CASCADE).

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.tasking.models import Task, TaskAssignee, Tasking
@@ -114,3 +114,47 @@ async def add_tasking(
     )
     await session.flush()
     return tasking, [_view(r, n.assignee_ids) for r, n in zip(rows, tasks, strict=True)]
+
+
+async def replace_tasking(
+    session: AsyncSession,
+    *,
+    team_id: int,
+    day: date,
+    posted_by_id: int,
+    posted_at: datetime,
+    tasks: Sequence[NewTask],
+) -> tuple[Tasking, list[TaskView]]:
+    """The day's tasks deleted (with their assignees) and `tasks` recorded as a new posting,
+    numbered from 1. Earlier postings stay, without tasks, as who posted when."""
+    day_tasks = select(Task.id).where(Task.team_id == team_id, Task.day == day)
+    await session.execute(delete(TaskAssignee).where(TaskAssignee.task_id.in_(day_tasks)))
+    await session.execute(delete(Task).where(Task.team_id == team_id, Task.day == day))
+    return await add_tasking(
+        session,
+        team_id=team_id,
+        day=day,
+        posted_by_id=posted_by_id,
+        posted_at=posted_at,
+        tasks=tasks,
+        first_position=1,
+    )
+
+
+async def last_posted(session: AsyncSession, team_id: int, day: date) -> datetime | None:
+    """When the team's latest posting for the day was recorded."""
+    return await session.scalar(
+        select(Tasking.posted_at)
+        .where(Tasking.team_id == team_id, Tasking.day == day)
+        .order_by(Tasking.id.desc())
+        .limit(1)
+    )
+
+
+async def posted_at(session: AsyncSession, task_id: int) -> datetime | None:
+    """When the posting that set a task was recorded."""
+    return await session.scalar(
+        select(Tasking.posted_at)
+        .join(Task, Task.tasking_id == Tasking.id)
+        .where(Task.id == task_id)
+    )
