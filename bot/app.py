@@ -90,11 +90,17 @@ async def _turns(app: web.Application) -> AsyncIterator[None]:
         router=app[ROUTER],
         settings=settings,
         clock=app[CLOCK],
-        after_commit=lambda: app[DELIVERY].wake(),
+        wake_outbox=lambda: app[DELIVERY].wake(),
     )
     app[RUNNER] = runner
-    app[TEAMS] = TeamsTransport(runner=runner, adapter=app[CHANNELS].teams, settings=settings)
+    app[TEAMS] = TeamsTransport(
+        runner=runner,
+        adapter=app[CHANNELS].teams,
+        connector=app[CHANNELS].connector,
+        settings=settings,
+    )
     yield
+    await app[TEAMS].close()  # replies still on their way, before the channels close
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(
         60.0, gt=0, validation_alias="PCSO_DELIVERY_LEASE_SECONDS"
     )
+    # The turn path (bot/channels/teams, bot/turns.py): Teams redelivers an activity it has
+    # not seen answered within 15 s, so a reply still on its way after the deadline finishes
+    # in the background (or goes through the outbox) while the request is answered.
+    reply_deadline_seconds: float = Field(
+        11.0, gt=0, le=13, validation_alias="PCSO_REPLY_DEADLINE_SECONDS"
+    )
+    lookup_timeout_seconds: float = Field(
+        3.0, gt=0, le=10, validation_alias="PCSO_LOOKUP_TIMEOUT_SECONDS"
+    )
+    # One HTTP connection pool for every call to the Bot Connector (replies, look-ups and
+    # proactive sends), sized at start-up.
+    teams_connections: int = Field(256, ge=1, validation_alias="PCSO_TEAMS_CONNECTIONS")
 
     @field_validator("timezone")
     @classmethod

@@ -21,29 +21,39 @@ class Channels:
     """What one process talks to the channels with; Slack only when it is configured."""
 
     teams: teams.Adapter
+    connector: teams.BotConnector
     slack: slack.Client | None = None
 
 
 @contextlib.asynccontextmanager
 async def service_channels(settings: Settings) -> AsyncIterator[Channels]:
-    """The service's channels: the Slack client keeps one HTTP session until closed."""
-    if not slack.configured(settings):
-        yield Channels(teams=teams.create_adapter(settings))
-        return
-    async with slack.web_client(settings) as client:
-        yield Channels(teams=teams.create_adapter(settings), slack=client)
+    """The service's channels: the Bot Connector and the Slack client each keep one HTTP
+    session, sized at start-up, until closed."""
+    adapter = teams.create_adapter(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(teams.connector_session(settings))
+        connector = teams.BotConnector(adapter=adapter, settings=settings, session=session)
+        stack.callback(connector.close)
+        client = (
+            await stack.enter_async_context(slack.web_client(settings))
+            if slack.configured(settings)
+            else None
+        )
+        yield Channels(teams=adapter, connector=connector, slack=client)
 
 
 def standalone_channels(settings: Settings) -> Channels:
-    """Channels for a one-off run: the Slack client opens an HTTP session per call."""
+    """Channels for a one-off run: each client opens an HTTP session per call."""
+    adapter = teams.create_adapter(settings)
     client = slack.standalone_client(settings) if slack.configured(settings) else None
-    return Channels(teams=teams.create_adapter(settings), slack=client)
+    connector = teams.BotConnector(adapter=adapter, settings=settings, session=None)
+    return Channels(teams=adapter, connector=connector, slack=client)
 
 
 def senders(channels: Channels, settings: Settings) -> dict[str, ChannelSender]:
     """A sender per channel, Teams first (an officer never in touch is tried in this order)."""
     found: dict[str, ChannelSender] = {
-        teams.CHANNEL: teams.TeamsSender(adapter=channels.teams, settings=settings)
+        teams.CHANNEL: teams.TeamsSender(connector=channels.connector)
     }
     if channels.slack is not None:
         found[slack.CHANNEL] = slack.SlackSender(client=channels.slack)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import MEMBER_ROLES, Officer, Role, Supervision, Team
 
@@ -16,22 +18,28 @@ async def by_collar(session: AsyncSession, collar: str) -> Officer | None:
     )
 
 
+def _with_team() -> Select[Any]:
+    """An officer with their team loaded in the same query: a turn's sender, whose team
+    nearly every workflow reads next (`team` then finds it without a query)."""
+    return select(Officer).options(joinedload(Officer.team))
+
+
 async def by_aad_object_id(session: AsyncSession, aad_object_id: str) -> Officer | None:
-    return await session.scalar(select(Officer).where(Officer.aad_object_id == aad_object_id))
+    return await session.scalar(_with_team().where(Officer.aad_object_id == aad_object_id))
 
 
 async def by_email(session: AsyncSession, email: str) -> Officer | None:
     return await session.scalar(
-        select(Officer).where(func.lower(Officer.email) == email.strip().lower())
+        _with_team().where(func.lower(Officer.email) == email.strip().lower())
     )
 
 
 async def by_teams_user_id(session: AsyncSession, teams_user_id: str) -> Officer | None:
-    return await session.scalar(select(Officer).where(Officer.teams_user_id == teams_user_id))
+    return await session.scalar(_with_team().where(Officer.teams_user_id == teams_user_id))
 
 
 async def by_slack_user_id(session: AsyncSession, slack_user_id: str) -> Officer | None:
-    return await session.scalar(select(Officer).where(Officer.slack_user_id == slack_user_id))
+    return await session.scalar(_with_team().where(Officer.slack_user_id == slack_user_id))
 
 
 async def team(session: AsyncSession, team_id: int | None) -> Team | None:

@@ -11,6 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DeliveryStatus
 
+ENQUEUED = "pcso.outbox.enqueued"  # set in `session.info` once a delivery is recorded
+
+
+def enqueued(session: AsyncSession) -> bool:
+    """Whether this session recorded a delivery (so the outbox is worth waking)."""
+    return bool(session.info.get(ENQUEUED))
+
 
 def delivery_key(job: str, day: date, officer_id: int, suffix: str = "") -> str:
     key = f"{job}:{day.isoformat()}:{officer_id}"
@@ -49,7 +56,10 @@ async def enqueue(
         module.insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
     )
     result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    recorded = bool(result.rowcount)  # type: ignore[attr-defined]
+    if recorded:
+        session.info[ENQUEUED] = True
+    return recorded
 
 
 async def delivered_to(session: AsyncSession, job: str, team_id: int, day: date) -> set[int]:

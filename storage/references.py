@@ -22,12 +22,25 @@ async def remember(
     reference: dict[str, Any],
     now: datetime,
 ) -> None:
-    """Insert or refresh the officer's reference for the channel (the serviceUrl can change)."""
-    row = await session.scalar(
-        select(ConversationRef).where(
-            ConversationRef.officer_id == officer_id, ConversationRef.channel == channel
+    """Insert or refresh the officer's reference for the channel (the serviceUrl can change).
+
+    Written only when something changed: the reference itself, or the channel the officer
+    last used (the outbox reaches an officer on their most recently used channel), so an
+    ordinary turn reads one row and writes none."""
+    rows = (
+        await session.scalars(
+            select(ConversationRef).where(ConversationRef.officer_id == officer_id)
         )
-    )
+    ).all()
+    row = next((r for r in rows if r.channel == channel), None)
+    if row is not None and (
+        row.conversation_id == conversation_id
+        and row.service_url == service_url
+        and row.tenant_id == tenant_id
+        and row.reference == reference
+        and all(other.updated_at <= row.updated_at for other in rows)
+    ):
+        return
     if row is None:
         row = ConversationRef(officer_id=officer_id, channel=channel)
         session.add(row)

@@ -154,7 +154,7 @@ async def test_a_gone_conversation_is_reopened_once_and_the_new_one_remembered(
     assert (result.sent, result.failed) == (2, 0)
     [created] = connector.created
     assert created["members"] == [{"id": "29:bench-0"}]
-    assert created["tenantID"] == created["channelData"]["tenant"]["id"] == TENANT
+    assert created["tenantId"] == created["channelData"]["tenant"]["id"] == TENANT
     new_conversation = next(c for c in connector.delivered if c.startswith("created-"))
     assert connector.delivered[conversation_id(0)] == 0
     async with sessions() as session:

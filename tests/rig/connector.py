@@ -68,6 +68,7 @@ class FakeConnector:
     conversation_limit: int | None = None
     retry_after: str = "1"
     latency: float = 0.0
+    member_latency: dict[str, float] = field(default_factory=dict)  # per member look-up
     keep_activities: bool = True  # False: count messages per conversation only (benchmarks)
     requests: list[Request] = field(default_factory=list)
     delivered: Counter[str] = field(default_factory=Counter)
@@ -217,6 +218,9 @@ class FakeConnector:
         return web.json_response({"id": activity_id}, status=200)
 
     async def _member(self, request: web.Request) -> web.Response:
+        delay = self.member_latency.get(request.match_info["member"], 0.0)
+        if delay:
+            await asyncio.sleep(delay)
         member = self.members.get(request.match_info["member"])
         if member is None:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
@@ -236,7 +240,7 @@ def _tenant(body: dict[str, Any]) -> str:
     channel_data = body.get("channelData") or {}
     return (
         conversation.get("tenantId")
-        or body.get("tenantID")  # createConversation's parameters
+        or body.get("tenantId")  # createConversation's parameters
         or (channel_data.get("tenant") or {}).get("id")
         or ""
     )

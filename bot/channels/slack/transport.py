@@ -18,18 +18,16 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import identity
 from bot.channels.base import DeliveryError
 from bot.channels.slack.chain import Middleware, SlackRequest, chain
-from bot.channels.slack.payloads import Incoming, incoming, text_at
+from bot.channels.slack.payloads import CHANNEL, Incoming, incoming, text_at
 from bot.channels.slack.sender import SlackSender
 from bot.clock import Clock
 from bot.settings import Settings
-from bot.turns import APOLOGY, Outcome, Resolver, TurnRunner
+from bot.turns import APOLOGY, Outcome, TurnRunner
 from dialogs.core import Reply
-from storage.models import Officer
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +47,7 @@ class SlackTransport:
         self._max_body_bytes = settings.max_body_bytes
         self._chain: tuple[Middleware, ...] = chain(settings.slack_signing_secret, clock)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lookup_timeout = settings.lookup_timeout_seconds
 
     async def handle(self, request: web.Request) -> web.Response:
         """Acknowledge once the turn has committed (or ACK_BUDGET_SECONDS have passed, to stay
@@ -99,7 +98,7 @@ class SlackTransport:
     async def _turn(self, turn: Incoming, committed: asyncio.Event) -> None:
         """Run the turn, then reply. A fault is logged with context and apologised for once."""
         try:
-            outcome = await self._runner.run(turn.inbound, self._resolver(turn.user_id))
+            outcome = await self._runner.run(turn.inbound, self._identity(turn.user_id))
         except Exception:
             committed.set()
             log.exception(
@@ -112,21 +111,29 @@ class SlackTransport:
             await self._apologise(turn)
             return
         committed.set()
-        try:
-            await self._answer(turn, outcome)
-        except DeliveryError as error:
-            log.error(
-                "Slack reply not sent: id=%s channel=%s: %s",
-                turn.inbound.activity_id,
-                turn.channel_id,
-                error,
-            )
+        await self._answer(turn, outcome)
 
     async def _answer(self, turn: Incoming, outcome: Outcome) -> None:
-        for reply in outcome.replies:
+        """Send in order; what Slack does not take goes through the outbox, so an answer
+        committed is never followed by silence."""
+        for index, reply in enumerate(outcome.replies):
             if reply.replace and reply.card and await self._replaced(turn, reply):
                 continue
-            await self._sender.post(turn.channel_id, reply)
+            try:
+                await self._sender.post(turn.channel_id, reply)
+            except DeliveryError as error:
+                left = outcome.replies[index:]
+                log.warning(
+                    "Slack reply to %s not delivered (%s); the outbox takes %d message(s)",
+                    turn.inbound.activity_id,
+                    error,
+                    len(left),
+                )
+                try:
+                    await self._runner.defer(outcome, left, channel=CHANNEL)
+                except Exception:
+                    log.exception("Slack replies to %s are lost", turn.inbound.activity_id)
+                return
 
     async def _replaced(self, turn: Incoming, reply: Reply) -> bool:
         """Update the pressed message; False if there is none or Slack refuses."""
@@ -145,13 +152,12 @@ class SlackTransport:
         except DeliveryError:
             log.exception("could not send the apology to Slack channel %s", turn.channel_id)
 
-    def _resolver(self, user_id: str) -> Resolver:
-        async def resolve(session: AsyncSession) -> Officer | None:
-            return await identity.slack_officer(
-                session, slack_user_id=user_id, lookup_email=lambda: self._email_of(user_id)
-            )
-
-        return resolve
+    def _identity(self, user_id: str) -> identity.SlackIdentity:
+        return identity.SlackIdentity(
+            slack_user_id=user_id,
+            lookup_email=lambda: self._email_of(user_id),
+            timeout=self._lookup_timeout,
+        )
 
     async def _email_of(self, user_id: str) -> str | None:
         """The email on the user's Slack profile (users:read.email); None for bots."""

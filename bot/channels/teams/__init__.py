@@ -2,6 +2,7 @@
 renderer. The only package that imports botbuilder."""
 
 from bot.channels.teams.adapter import UNAUTHENTICATED_WARNING, Adapter, create_adapter
+from bot.channels.teams.connector import BotConnector, connector_session
 from bot.channels.teams.sender import TeamsSender
 from bot.channels.teams.transport import CHANNEL, TeamsTransport
 
@@ -9,7 +10,9 @@ __all__ = [
     "CHANNEL",
     "UNAUTHENTICATED_WARNING",
     "Adapter",
+    "BotConnector",
     "TeamsSender",
     "TeamsTransport",
+    "connector_session",
     "create_adapter",
 ]

@@ -1,11 +1,12 @@
-"""Bot Framework activities: checking what Teams posts, and building what the bot answers."""
+"""Bot Framework activities as JSON: checking what Teams posts, reading it, and building what
+the bot answers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, Attachment, InvokeResponse
+from botbuilder.schema import Activity, ChannelAccount
 
 from bot.channels.teams.renderer import ADAPTIVE_CARD_CONTENT_TYPE, to_adaptive
 from bot.envelope import unsafe
@@ -28,7 +29,12 @@ LIMITS = {
     "from.name": 256,
     "from.aadObjectId": 64,
     "recipient.id": 200,
+    "recipient.name": 256,
+    "recipient.role": 20,
     "channelData.tenant.id": 64,
+    "action": 40,
+    "conversation.conversationType": 40,
+    "conversation.name": 300,
 }
 # Ids that the bot puts in the connector's URLs when it answers: Teams' are ASCII.
 URL_PARTS = frozenset(
@@ -80,22 +86,132 @@ def check_activity(body: Any) -> str | None:
     members = body.get("membersAdded")
     if members is not None and not isinstance(members, list):
         return "activity membersAdded must be an array"
+    present, value = _at(body, "conversation.isGroup")
+    if present and value is not None and not isinstance(value, bool):
+        return "activity conversation.isGroup must be true or false"
     return None
 
 
-def tenant_of(activity: Activity) -> str | None:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    return (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
+@dataclass(frozen=True)
+class TeamsActivity:
+    """What the bot reads of one posted activity, taken from its checked JSON.
+
+    The SDK's msrest model is not built for the turn: deserialising an activity, taking its
+    conversation reference and serialising a card reply cost milliseconds each, most of a
+    turn. `check_activity` has already checked every field read here by type and length."""
+
+    body: dict[str, Any]
+
+    def _text(self, *path: str) -> str | None:
+        present, value = _at(self.body, ".".join(path))
+        return value if present and isinstance(value, str) and value else None
+
+    @property
+    def type(self) -> str:
+        return str(self.body["type"])
+
+    @property
+    def id(self) -> str | None:
+        return self._text("id")
+
+    @property
+    def name(self) -> str | None:
+        return self._text("name")
+
+    @property
+    def text(self) -> str:
+        return self._text("text") or ""
+
+    @property
+    def value(self) -> Any:
+        return self.body.get("value")
+
+    @property
+    def action(self) -> str | None:
+        return self._text("action")
+
+    @property
+    def reply_to_id(self) -> str | None:
+        return self._text("replyToId")
+
+    @property
+    def service_url(self) -> str:
+        return str(self.body["serviceUrl"])
+
+    @property
+    def conversation_id(self) -> str:
+        return str(self.body["conversation"]["id"])
+
+    @property
+    def sender_id(self) -> str:
+        return str(self.body["from"]["id"])
+
+    @property
+    def sender_aad_object_id(self) -> str | None:
+        return self._text("from", "aadObjectId")
+
+    @property
+    def tenant_id(self) -> str | None:
+        return self._text("channelData", "tenant", "id") or self._text("conversation", "tenantId")
+
+    def adds_the_bot(self) -> bool:
+        """A conversation update that adds the bot itself to the conversation."""
+        recipient = self.body["recipient"]["id"]
+        members = self.body.get("membersAdded") or []
+        return any(isinstance(m, dict) and m.get("id") == recipient for m in members)
+
+    def reference(self) -> dict[str, Any]:
+        """How to reach the sender again, in the SDK's `ConversationReference` JSON shape
+        (without the activity id, which changes every turn while the reference does not)."""
+        body = self.body
+        reference = {
+            "user": _only(body["from"], ("id", "name", "aadObjectId")),
+            "bot": _only(body["recipient"], ("id", "name")),
+            "conversation": _only(
+                body["conversation"], ("id", "conversationType", "tenantId", "isGroup", "name")
+            ),
+            "channelId": body.get("channelId"),
+            "serviceUrl": body["serviceUrl"],
+        }
+        return {k: v for k, v in reference.items() if v is not None}
+
+    def for_authentication(self) -> Activity:
+        """The few fields the SDK's token validation reads, as its own model."""
+        return Activity(
+            type=self.type,
+            id=self.id,
+            channel_id=self._text("channelId"),
+            service_url=self.service_url,
+            recipient=ChannelAccount(
+                id=self.body["recipient"]["id"], role=self._text("recipient", "role")
+            ),
+        )
 
 
-def card_activity(reply: Reply) -> Activity:
-    attachments = (
-        [Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=to_adaptive(reply.card))]
-        if reply.card
-        else None
-    )
-    return Activity(type=ActivityTypes.message, text=reply.text, attachments=attachments)
+def _only(node: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: node[k] for k in keys if node.get(k) is not None}
+
+
+def message(
+    reply: Reply, reference: dict[str, Any], *, reply_to: str | None = None
+) -> dict[str, Any]:
+    """The reply as a message activity addressed by a conversation reference: from the bot,
+    to the user, in the conversation (what the SDK's `apply_conversation_reference` does)."""
+    activity: dict[str, Any] = {
+        "type": "message",
+        "channelId": reference.get("channelId"),
+        "serviceUrl": reference.get("serviceUrl"),
+        "conversation": reference.get("conversation"),
+        "from": reference.get("bot"),
+        "recipient": reference.get("user"),
+        "replyToId": reply_to,
+        "text": reply.text,
+    }
+    if reply.card is not None:
+        activity["attachments"] = [
+            {"contentType": ADAPTIVE_CARD_CONTENT_TYPE, "content": to_adaptive(reply.card)}
+        ]
+    return {k: v for k, v in activity.items() if v is not None}
 
 
 def invoke_body(reply: Reply) -> dict[str, Any]:
@@ -111,9 +227,3 @@ def invoke_body(reply: Reply) -> dict[str, Any]:
 
 def message_body(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
-
-
-async def invoke_response(context: TurnContext, status: int, body: Any) -> None:
-    await context.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
-    )

@@ -1,56 +1,76 @@
 """The Microsoft Teams transport: Bot Framework activities in, Adaptive Cards out.
 
 `handle` is the edge, in this order: size, content type, JSON, the activity's fields, then
-authentication (any token problem is 401), then the tenant (403), then the invoke name;
-only then does the adapter run the turn. Every answer is a deliberate status.
+authentication (the SDK's token validation; any token problem is 401), then the tenant
+(403), then the invoke name; only then does the turn run. Every answer is a deliberate status.
 A turn becomes an `Inbound`, the `TurnRunner` does the work, and the replies are rendered:
 a card the user acted on is updated in place, and an `adaptiveCard/action` invoke is
-answered with the updated card.
+answered with the updated card. Replies go out through the process's `BotConnector` (one
+HTTP pool, no thread per send); one Teams does not take goes through the outbox, and
+replies still on their way at the deadline finish in the background, so Teams always has
+its answer in time and an answer once committed is never reported lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from http import HTTPStatus
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ActivityTypes
-from botbuilder.schema.teams import TeamsChannelAccount
-from botframework.connector.auth import AuthenticateRequestResult
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import identity
+from bot.channels.base import DeliveryError
 from bot.channels.teams.activities import (
-    card_activity,
+    TeamsActivity,
     check_activity,
     invoke_body,
-    invoke_response,
+    message,
     message_body,
-    tenant_of,
 )
+from bot.channels.teams.connector import BotConnector
 from bot.envelope import BadBody, parse_json
 from bot.settings import Settings
-from bot.turns import Inbound, Outcome, TurnRunner, Where
+from bot.turns import APOLOGY, Inbound, Outcome, TurnRunner, Where
 from dialogs.core import Reply
-from storage.models import Officer
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "msteams"
 EXECUTE = "adaptiveCard/action"
+MESSAGE, INVOKE = "message", "invoke"
+INSTALLATION_UPDATE, CONVERSATION_UPDATE = "installationUpdate", "conversationUpdate"
 WELCOME = "Hello. I'm the PCSO daily-workflow bot. Type help to see what you can do."
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send for a turn: a new one, or the card `update` in place."""
+
+    reply: Reply
+    update: str | None = None  # the id of the card the user acted on
+
+
 class TeamsTransport:
-    def __init__(self, *, runner: TurnRunner, adapter: CloudAdapter, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        runner: TurnRunner,
+        adapter: CloudAdapter,
+        connector: BotConnector,
+        settings: Settings,
+    ) -> None:
         self._runner = runner
         self._adapter = adapter
+        self._connector = connector
         self._max_body_bytes = settings.max_body_bytes
         self._allowed_tenants = settings.allowed_tenant_ids
+        self._deadline = settings.reply_deadline_seconds
+        self._lookup_timeout = settings.lookup_timeout_seconds
+        self._sending: set[asyncio.Task[None]] = set()  # replies still on their way
 
     async def handle(self, request: web.Request) -> web.Response:
         """Bot Framework activities from Teams. Client faults get 4xx, never a 500."""
@@ -67,116 +87,206 @@ class TeamsTransport:
         problem = check_activity(body)
         if problem:
             return _problem(400, problem)
-        try:
-            activity = Activity().deserialize(body)
-        except Exception:  # noqa: BLE001 - msrest raises several types for malformed input
-            return _problem(400, "not a Bot Framework activity")
-        authenticated = await self._authenticate(activity, request.headers.get("Authorization"))
-        if authenticated is None:
+        activity = TeamsActivity(body)
+        if not await self._authenticated(activity, request.headers.get("Authorization")):
             return _problem(401, "unauthorized")
-        if self._allowed_tenants and tenant_of(activity) not in self._allowed_tenants:
+        if self._allowed_tenants and activity.tenant_id not in self._allowed_tenants:
             log.warning(
                 "refused activity %s from tenant %s (not in PCSO_ALLOWED_TENANTS)",
                 activity.id,
-                tenant_of(activity),
+                activity.tenant_id,
             )
             return _problem(403, "tenant not allowed")
-        if activity.type == ActivityTypes.invoke and activity.name != EXECUTE:
+        if activity.type == INVOKE and activity.name != EXECUTE:
             return _problem(400, "unsupported invoke")
-        try:
-            response = await self._adapter.process_activity(authenticated, activity, self.on_turn)
-        except PermissionError:
-            return _problem(401, "unauthorized")
-        if response is not None:
-            return web.json_response(response.body, status=response.status)
-        return web.Response(status=200)
+        return await self._turn(activity)
 
-    async def _authenticate(
-        self, activity: Activity, header: str | None
-    ) -> AuthenticateRequestResult | None:
-        """The SDK's verdict on the request's token; None for any failure at all (the SDK
+    async def close(self) -> None:
+        """At shutdown: let replies still on their way finish, within the deadline."""
+        if not self._sending:
+            return
+        _, pending = await asyncio.wait(set(self._sending), timeout=self._deadline)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _authenticated(self, activity: TeamsActivity, header: str | None) -> bool:
+        """The SDK's verdict on the request's token; False for any failure at all (the SDK
         raises PermissionError, but also jwt errors, IndexError for an unknown key id...)."""
         try:
-            return await self._adapter.bot_framework_authentication.authenticate_request(
-                activity, header or ""
+            await self._adapter.bot_framework_authentication.authenticate_request(
+                activity.for_authentication(), header or ""
             )
         except Exception as error:  # noqa: BLE001 - every token problem is the client's: 401
             log.info("refused activity %s: %s: %s", activity.id, type(error).__name__, error)
-            return None
+            return False
+        return True
 
-    async def on_turn(self, context: TurnContext) -> None:
-        activity = context.activity
+    async def _turn(self, activity: TeamsActivity) -> web.Response:
+        """Run the turn, then answer: an invoke with its body, a message with 200 once its
+        replies are sent (or, past the deadline, still being sent in the background)."""
         inbound = self._inbound(activity)
         if inbound is None:
-            return
+            return web.Response(status=200)
+        is_invoke = activity.type == INVOKE
+        try:
+            outcome = await self._runner.run(inbound, self._identity(activity))
+        except Exception:
+            # Nothing was committed: the runner hands back only after its commit.
+            log.exception(
+                "turn failed: type=%s id=%s conversation=%s",
+                activity.type,
+                activity.id,
+                activity.conversation_id,
+            )
+            if is_invoke:
+                return web.json_response(message_body(APOLOGY))
+            if activity.type == MESSAGE:
+                await self._within_deadline(activity, self._apologise(activity))
+            return web.Response(status=200)
+        body, outgoing = _plan(activity, inbound, outcome)
+        if outgoing:
+            await self._within_deadline(activity, self._send(activity, outcome, outgoing))
+        if is_invoke:
+            return web.json_response(body or message_body("Done."))
+        return web.Response(status=200)
 
-        async def resolve(session: AsyncSession) -> Officer | None:
-            return await identity.teams_officer(
-                session,
-                aad_object_id=activity.from_property.aad_object_id,
-                teams_user_id=activity.from_property.id,
-                lookup_email=lambda: _member_email(context),
+    def _identity(self, activity: TeamsActivity) -> identity.TeamsIdentity:
+        async def email() -> str | None:
+            try:
+                return await self._connector.member_email(
+                    activity.service_url, activity.conversation_id, activity.sender_id
+                )
+            except DeliveryError as error:
+                log.warning("Teams member look-up failed: %s", error)
+                return None
+
+        return identity.TeamsIdentity(
+            aad_object_id=activity.sender_aad_object_id,
+            teams_user_id=activity.sender_id,
+            lookup_email=email,
+            timeout=self._lookup_timeout,
+        )
+
+    async def _within_deadline(
+        self, activity: TeamsActivity, sending: Coroutine[Any, Any, None]
+    ) -> None:
+        """Teams redelivers what it has not seen answered within 15 s: past the deadline the
+        request is answered and the sending goes on in the background."""
+        task = asyncio.create_task(sending)
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+        done, _ = await asyncio.wait({task}, timeout=self._deadline)
+        if not done:
+            log.warning(
+                "replies to activity %s still on their way after %gs; answered meanwhile",
+                activity.id,
+                self._deadline,
             )
 
-        outcome = await self._runner.run(inbound, resolve)
-        await self._answer(context, inbound, outcome)
+    async def _send(
+        self, activity: TeamsActivity, outcome: Outcome, outgoing: list[Outgoing]
+    ) -> None:
+        """Send in order; what Teams does not take goes through the outbox, so an answer
+        committed is never followed by silence or by "nothing was saved"."""
+        for index, item in enumerate(outgoing):
+            try:
+                await self._deliver(activity, item)
+            except DeliveryError as error:
+                log.warning(
+                    "reply to activity %s not delivered (%s); the outbox takes %d message(s)",
+                    activity.id,
+                    error,
+                    len(outgoing) - index,
+                )
+                await self._defer(outcome, [o.reply for o in outgoing[index:]])
+                return
+
+    async def _deliver(self, activity: TeamsActivity, item: Outgoing) -> None:
+        reference = activity.reference()
+        if item.update is not None:
+            try:
+                await self._connector.update(
+                    activity.service_url,
+                    activity.conversation_id,
+                    item.update,
+                    message(item.reply, reference),
+                )
+                return
+            except DeliveryError as error:  # e.g. too old to edit: a new message instead
+                log.warning("could not update card %s in place: %s", item.update, error)
+        await self._connector.send(
+            activity.service_url,
+            activity.conversation_id,
+            message(item.reply, reference, reply_to=activity.id),
+            reply_to=activity.id,
+        )
+
+    async def _defer(self, outcome: Outcome, replies: list[Reply]) -> None:
+        try:
+            await self._runner.defer(outcome, replies, channel=CHANNEL)
+        except Exception:
+            log.exception(
+                "replies to activity %s are lost: the outbox refused them", outcome.activity_id
+            )
+
+    async def _apologise(self, activity: TeamsActivity) -> None:
+        try:
+            await self._connector.send(
+                activity.service_url,
+                activity.conversation_id,
+                message(Reply(text=APOLOGY), activity.reference(), reply_to=activity.id),
+                reply_to=activity.id,
+            )
+        except DeliveryError as error:
+            log.warning("could not send the apology for activity %s: %s", activity.id, error)
 
     @staticmethod
-    def _inbound(activity: Activity) -> Inbound | None:
+    def _inbound(activity: TeamsActivity) -> Inbound | None:
         where = Where(
             channel=CHANNEL,
-            conversation_id=activity.conversation.id,
+            conversation_id=activity.conversation_id,
             service_url=activity.service_url,
-            tenant_id=tenant_of(activity),
-            reference=TurnContext.get_conversation_reference(activity).serialize(),
+            tenant_id=activity.tenant_id,
+            reference=activity.reference(),
         )
         common: dict[str, Any] = {"channel": CHANNEL, "activity_id": activity.id, "where": where}
-        if activity.type == ActivityTypes.message:
+        if activity.type == MESSAGE:
             data = activity.value if isinstance(activity.value, dict) else None
-            return Inbound(text=activity.text or "", data=_clean(data), **common)
-        if activity.type == ActivityTypes.invoke and activity.name == EXECUTE:
+            return Inbound(text=activity.text, data=_clean(data), **common)
+        if activity.type == INVOKE and activity.name == EXECUTE:
             return Inbound(data=_execute_data(activity.value), **common)
-        if activity.type == ActivityTypes.installation_update or (
-            activity.type == ActivityTypes.conversation_update
-            and any(
-                m is not None and m.id == activity.recipient.id
-                for m in activity.members_added or []
-            )
+        if activity.type == INSTALLATION_UPDATE or (
+            activity.type == CONVERSATION_UPDATE and activity.adds_the_bot()
         ):
             return Inbound(conversational=False, **common)
         return None
 
-    async def _answer(self, context: TurnContext, inbound: Inbound, outcome: Outcome) -> None:
-        activity = context.activity
-        is_invoke = activity.type == ActivityTypes.invoke
-        if outcome.duplicate:
-            if is_invoke:
-                await invoke_response(context, HTTPStatus.OK, message_body("Already recorded."))
-            return
-        if not inbound.conversational:
-            if (
-                outcome.officer_id is not None
-                and activity.type == ActivityTypes.installation_update
-            ) and (activity.action or "add").startswith("add"):
-                await context.send_activity(Activity(type=ActivityTypes.message, text=WELCOME))
-            return
-        body: dict[str, Any] | None = None
-        for reply in outcome.replies:
-            if is_invoke and body is None:
-                body = invoke_body(reply)
-                if reply.card is None or reply.replace:
-                    continue
-            if (
-                reply.replace
-                and reply.card
-                and activity.reply_to_id
-                and not is_invoke
-                and await _update(context, activity.reply_to_id, reply)
-            ):
+
+def _plan(
+    activity: TeamsActivity, inbound: Inbound, outcome: Outcome
+) -> tuple[dict[str, Any] | None, list[Outgoing]]:
+    """The invoke's answer (None for a message) and the messages to send, in order."""
+    is_invoke = activity.type == INVOKE
+    if outcome.duplicate:
+        return (message_body("Already recorded.") if is_invoke else None), []
+    if not inbound.conversational:
+        welcome = (
+            outcome.officer_id is not None
+            and activity.type == INSTALLATION_UPDATE
+            and (activity.action or "add").startswith("add")
+        )
+        return None, [Outgoing(Reply(text=WELCOME))] if welcome else []
+    body: dict[str, Any] | None = None
+    outgoing: list[Outgoing] = []
+    for reply in outcome.replies:
+        if is_invoke and body is None:
+            body = invoke_body(reply)
+            if reply.card is None or reply.replace:
                 continue
-            await context.send_activity(card_activity(reply))
-        if is_invoke:
-            await invoke_response(context, HTTPStatus.OK, body or message_body("Done."))
+        in_place = reply.replace and reply.card and activity.reply_to_id and not is_invoke
+        outgoing.append(Outgoing(reply, update=activity.reply_to_id if in_place else None))
+    return body, outgoing
 
 
 def _execute_data(value: Any) -> dict[str, Any]:
@@ -197,30 +307,6 @@ def _clean(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if not data:
         return None
     return {k: v for k, v in data.items() if k != "msteams"}
-
-
-async def _update(context: TurnContext, activity_id: str, reply: Reply) -> bool:
-    """Update the card in place; False if Teams refuses (the caller then sends a new one)."""
-    update = card_activity(reply)
-    update.id = activity_id
-    try:
-        await context.update_activity(update)
-    except Exception as error:  # noqa: BLE001 - any connector failure: send a new message
-        log.warning("could not update card %s in place: %s", activity_id, error)
-        return False
-    return True
-
-
-async def _member_email(context: TurnContext) -> str | None:
-    """Email or UPN from the Teams member look-up; None if Teams cannot tell us."""
-    try:
-        member: TeamsChannelAccount = await TeamsInfo.get_member(
-            context, context.activity.from_property.id
-        )
-    except Exception as error:  # noqa: BLE001 - a failed look-up means "unknown user"
-        log.warning("Teams member look-up failed: %s", error)
-        return None
-    return getattr(member, "email", None) or getattr(member, "user_principal_name", None)
 
 
 def _problem(status: int, detail: str) -> web.Response:

@@ -1,0 +1,201 @@
+"""The Bot Connector REST API, on one aiohttp session for the whole process.
+
+Four calls of the documented v3 API are all the bot makes: send an activity into a
+conversation, replace one (a card updated in place), look up a member, and create a 1:1
+conversation. They are made here with `aiohttp` and plain JSON. The SDK's own connector
+client sends with `requests` on the event loop's default thread pool (six threads on two
+cores), builds a new client, credentials and HTTP session for every turn, and spends
+milliseconds in msrest serialising each card; with it, replies queued behind one another
+when Teams was slow. What stays the SDK's is the credentials: the bearer token comes from
+its `AppCredentials` (MSAL caches it), read on a thread of its own.
+
+Every call goes through one session whose connection pool is sized by
+`PCSO_TEAMS_CONNECTIONS` at start-up. A one-off process (`pcso-bot jobs run`) has no
+long-lived session and opens one per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from botbuilder.integration.aiohttp import CloudAdapter
+from botframework.connector.auth import AppCredentials
+
+from bot.channels.base import DeliveryError
+from bot.limits import parse_retry_after
+from bot.settings import Settings
+
+TOKEN_REUSE_SECONDS = 300.0  # MSAL hands out a cached token until 5 minutes before expiry
+JSON = "application/json; charset=utf-8"
+
+
+@contextlib.asynccontextmanager
+async def connector_session(settings: Settings) -> AsyncIterator[aiohttp.ClientSession]:
+    """The process's HTTP session for the Bot Connector: `PCSO_TEAMS_CONNECTIONS` connections
+    at most, each call bounded by `PCSO_DELIVERY_TIMEOUT_SECONDS`."""
+    pool = aiohttp.TCPConnector(limit=settings.teams_connections, limit_per_host=0)
+    timeout = aiohttp.ClientTimeout(total=settings.delivery_timeout_seconds)
+    async with aiohttp.ClientSession(connector=pool, timeout=timeout) as session:
+        yield session
+
+
+class _Tokens:
+    """Bearer tokens from the SDK's credentials: MSAL's call blocks (and, once an hour, goes
+    to Entra), so it runs on one thread of its own and its answer is reused for a while."""
+
+    def __init__(self, credentials: AppCredentials) -> None:
+        self._credentials = credentials
+        self._token: str | None = None
+        self._fetched = 0.0
+        self._lock = asyncio.Lock()
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def authorization(self) -> dict[str, str]:
+        """The Authorization header; none in the local, unauthenticated mode (no app id)."""
+        if not self._credentials.microsoft_app_id:
+            return {}
+        async with self._lock:
+            if self._token is None or time.monotonic() - self._fetched > TOKEN_REUSE_SECONDS:
+                if self._thread is None:
+                    self._thread = ThreadPoolExecutor(1, thread_name_prefix="teams-token")
+                loop = asyncio.get_running_loop()
+                try:
+                    token = await loop.run_in_executor(
+                        self._thread, self._credentials.get_access_token
+                    )
+                except Exception as error:
+                    raise DeliveryError(f"no token for the Bot Connector: {error}"[:300]) from error
+                self._token, self._fetched = str(token), time.monotonic()
+            return {"Authorization": f"Bearer {self._token}"}
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+
+
+class BotConnector:
+    """Replies, card updates, member look-ups and new conversations through the Bot
+    Connector, for the transport and the proactive sender alike. Every failure is a
+    `DeliveryError` with the HTTP status and `Retry-After` the outbox acts on."""
+
+    def __init__(
+        self, *, adapter: CloudAdapter, settings: Settings, session: aiohttp.ClientSession | None
+    ) -> None:
+        self._adapter = adapter
+        self._app_id = settings.app_id
+        self._session = session
+        self._tokens: _Tokens | None = None
+
+    async def send(
+        self,
+        service_url: str,
+        conversation_id: str,
+        activity: dict[str, Any],
+        *,
+        reply_to: str | None = None,
+    ) -> str:
+        """Post an activity into the conversation (as a reply to `reply_to` if given); the
+        id Teams gave it."""
+        path = f"v3/conversations/{_part(conversation_id)}/activities"
+        if reply_to:
+            path += f"/{_part(reply_to)}"
+        answer = await self._call("POST", service_url, path, activity)
+        found = answer.get("id") if isinstance(answer, dict) else None
+        return found if isinstance(found, str) else ""
+
+    async def update(
+        self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
+    ) -> None:
+        """Replace an activity the bot sent (a card updated in place)."""
+        path = f"v3/conversations/{_part(conversation_id)}/activities/{_part(activity_id)}"
+        await self._call("PUT", service_url, path, {**activity, "id": activity_id})
+
+    async def member_email(
+        self, service_url: str, conversation_id: str, user_id: str
+    ) -> str | None:
+        """The member's e-mail or UPN, as Teams' member look-up gives it."""
+        path = f"v3/conversations/{_part(conversation_id)}/members/{_part(user_id)}"
+        member = await self._call("GET", service_url, path)
+        if not isinstance(member, dict):
+            return None
+        found = member.get("email") or member.get("userPrincipalName")
+        return found if isinstance(found, str) and found else None
+
+    async def create_conversation(self, service_url: str, parameters: dict[str, Any]) -> str:
+        """Open a conversation (a 1:1 chat with one member); its id."""
+        created = await self._call("POST", service_url, "v3/conversations", parameters)
+        found = created.get("id") if isinstance(created, dict) else None
+        if not isinstance(found, str) or not found:
+            raise DeliveryError("Teams created a conversation but gave no id")
+        return found
+
+    def close(self) -> None:
+        if self._tokens is not None:
+            self._tokens.close()
+
+    async def _call(
+        self, method: str, service_url: str, path: str, body: dict[str, Any] | None = None
+    ) -> Any:
+        url = f"{service_url.rstrip('/')}/{path}"
+        headers = {"Accept": "application/json", **await self._authorization()}
+        data = None
+        if body is not None:
+            data = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = JSON
+        async with self._using() as session:
+            try:
+                async with session.request(method, url, data=data, headers=headers) as response:
+                    raw = await response.read()
+                    if response.status >= 400:
+                        raise _refused(response, raw)
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise DeliveryError(f"{type(error).__name__}: {error}"[:300]) from error
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    @contextlib.asynccontextmanager
+    async def _using(self) -> AsyncIterator[aiohttp.ClientSession]:
+        if self._session is not None:
+            yield self._session
+            return
+        async with aiohttp.ClientSession() as session:
+            yield session
+
+    async def _authorization(self) -> dict[str, str]:
+        """The SDK's own credentials for this app id and cloud (found once)."""
+        if self._tokens is None:
+            identity = self._adapter.create_claims_identity(self._app_id)
+            factory = self._adapter.bot_framework_authentication.create_connector_factory(identity)
+            client = await factory.create("https://localhost", None)  # builds, sends nothing
+            self._tokens = _Tokens(client.config.credentials)
+        return await self._tokens.authorization()
+
+
+def _part(value: str) -> str:
+    """An id as one URL path segment (conversation ids hold ':' and ';')."""
+    return quote(value, safe="")
+
+
+def _refused(response: aiohttp.ClientResponse, raw: bytes) -> DeliveryError:
+    """Teams' error as words: its own code and message, cut short."""
+    detail = ""
+    with contextlib.suppress(ValueError, AttributeError, TypeError):
+        error = json.loads(raw).get("error") or {}
+        detail = f" ({error.get('code')}) {error.get('message') or ''}".rstrip()
+    return DeliveryError(
+        f"Teams answered {response.status}{detail}"[:300],
+        status=response.status,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
