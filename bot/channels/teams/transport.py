@@ -74,6 +74,7 @@ class TeamsTransport:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Bot Framework activities from Teams. Client faults get 4xx, never a 500."""
+        answer_by = asyncio.get_running_loop().time() + self._deadline
         if request.content_length is not None and request.content_length > self._max_body_bytes:
             raise web.HTTPRequestEntityTooLarge(
                 max_size=self._max_body_bytes, actual_size=request.content_length
@@ -99,7 +100,7 @@ class TeamsTransport:
             return _problem(403, "tenant not allowed")
         if activity.type == INVOKE and activity.name != EXECUTE:
             return _problem(400, "unsupported invoke")
-        return await self._turn(activity)
+        return await self._turn(activity, answer_by)
 
     async def close(self) -> None:
         """At shutdown: let replies still on their way finish, within the deadline."""
@@ -122,9 +123,9 @@ class TeamsTransport:
             return False
         return True
 
-    async def _turn(self, activity: TeamsActivity) -> web.Response:
+    async def _turn(self, activity: TeamsActivity, answer_by: float) -> web.Response:
         """Run the turn, then answer: an invoke with its body, a message with 200 once its
-        replies are sent (or, past the deadline, still being sent in the background)."""
+        replies are sent (or, at `answer_by`, still being sent in the background)."""
         inbound = self._inbound(activity)
         if inbound is None:
             return web.Response(status=200)
@@ -142,11 +143,13 @@ class TeamsTransport:
             if is_invoke:
                 return web.json_response(message_body(APOLOGY))
             if activity.type == MESSAGE:
-                await self._within_deadline(activity, self._apologise(activity))
+                await self._within_deadline(activity, self._apologise(activity), answer_by)
             return web.Response(status=200)
         body, outgoing = _plan(activity, inbound, outcome)
         if outgoing:
-            await self._within_deadline(activity, self._send(activity, outcome, outgoing))
+            await self._within_deadline(
+                activity, self._send(activity, outcome, outgoing), answer_by
+            )
         if is_invoke:
             return web.json_response(body or message_body("Done."))
         return web.Response(status=200)
@@ -169,14 +172,16 @@ class TeamsTransport:
         )
 
     async def _within_deadline(
-        self, activity: TeamsActivity, sending: Coroutine[Any, Any, None]
+        self, activity: TeamsActivity, sending: Coroutine[Any, Any, None], answer_by: float
     ) -> None:
-        """Teams redelivers what it has not seen answered within 15 s: past the deadline the
-        request is answered and the sending goes on in the background."""
+        """Teams redelivers what it has not seen answered within 15 s: at `answer_by` (the
+        request's arrival plus the deadline) the request is answered and the sending goes
+        on in the background."""
         task = asyncio.create_task(sending)
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
-        done, _ = await asyncio.wait({task}, timeout=self._deadline)
+        left = max(0.0, answer_by - asyncio.get_running_loop().time())
+        done, _ = await asyncio.wait({task}, timeout=left)
         if not done:
             log.warning(
                 "replies to activity %s still on their way after %gs; answered meanwhile",
