@@ -31,6 +31,7 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python -m bench.review
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.turns
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
