@@ -688,3 +688,17 @@ async def test_scheduled_prompts_reach_each_officer_on_their_latest_channel(
     async with sessions() as session:
         channels = sorted((await session.scalars(select(Delivery.channel))).all())
     assert channels == ["msteams", "slack", "slack"]
+
+
+async def test_a_reply_slack_refuses_after_the_commit_is_sent_by_the_outbox(
+    sample_roster, user, slack_api, sessions
+):
+    pcso = user("U0P301")
+    slack_api.fail("chat.postMessage", "internal_error")
+    assert (await pcso.say("in person")).status == 200
+    reply = await reply_to(slack_api, pcso)  # the outbox's attempt, after the refused one
+    assert "In person" in reply.seen() and APOLOGY not in reply.seen()
+    assert await count(sessions, AttendanceAnswer) == 1
+    async with sessions() as session:
+        jobs = (await session.scalars(select(Delivery.job))).all()
+    assert jobs == ["reply"]
