@@ -60,15 +60,30 @@ class Field:
     required: bool = False
     minimum: int | None = None
     maximum: int | None = None
+    several: bool = False  # a choice of several values, sent comma-separated
+    error: str = ""  # what the card says when a required input is empty or out of range
+
+    @property
+    def number(self) -> int | None:
+        """A number input's value as a number (a card shows it as one), or None."""
+        try:
+            return int(str(self.value).strip()) if self.value is not None else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
 class Action:
-    """A one-tap button. `data` always carries the `verb`; with fields, their values join it."""
+    """A one-tap button. `data` always carries the `verb`; with fields, their values join it.
+
+    An action with its own `fields` opens a small form under the button (the card's other
+    inputs are not sent with it); its `submit` button sends the data with those fields."""
 
     title: str
     data: Mapping[str, Any]
     style: Literal["default", "positive", "destructive"] = "default"
+    fields: tuple[Field, ...] = ()
+    submit: str = "Send"
 
     @property
     def verb(self) -> str:
@@ -76,45 +91,117 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Table:
+    """Rows of cells under column headings: figures meant to be compared down a column."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Section:
+    """A heading, lines of text, (label, value) facts, a table, then buttons and links."""
+
     heading: str = ""
     lines: tuple[str, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
+    table: Table | None = None
+    actions: tuple[Action, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (title, url), e.g. a tel: number
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Content shown only when asked for: its `title` is the button that shows it."""
+
+    title: str
+    sections: tuple[Section, ...] = ()
+    fields: tuple[Field, ...] = ()
 
 
 @dataclass(frozen=True)
 class Card:
+    """What a card shows, top to bottom: title, sections, fields, `more` (folded inputs,
+    e.g. extra rows of a form), the actions and links, then `details` (folded reading).
+
+    `summary` is the notification's words for a card sent unasked; `refresh` is the data
+    (with a read-only `verb`) that fetches the card as it now stands for whoever sees it;
+    `wide` asks for the full width of the chat where the channel has a choice."""
+
     title: str
     sections: tuple[Section, ...] = ()
     fields: tuple[Field, ...] = ()
     actions: tuple[Action, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (title, url)
+    more: tuple[Fold, ...] = ()
+    details: tuple[Fold, ...] = ()
+    summary: str = ""
+    refresh: Mapping[str, Any] | None = None
+    wide: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Card:
+        refresh = raw.get("refresh")
         return cls(
             title=raw["title"],
-            sections=tuple(
-                Section(
-                    heading=s.get("heading", ""),
-                    lines=tuple(s.get("lines", ())),
-                    facts=tuple(tuple(f) for f in s.get("facts", ())),  # type: ignore[misc]
-                )
-                for s in raw.get("sections", ())
-            ),
-            fields=tuple(
-                Field(**{**f, "choices": tuple(tuple(c) for c in f.get("choices", ()))})
-                for f in raw.get("fields", ())
-            ),
-            actions=tuple(
-                Action(title=a["title"], data=dict(a["data"]), style=a.get("style", "default"))
-                for a in raw.get("actions", ())
-            ),
-            links=tuple(tuple(link) for link in raw.get("links", ())),  # type: ignore[misc]
+            sections=tuple(_section(s) for s in raw.get("sections", ())),
+            fields=tuple(_field(f) for f in raw.get("fields", ())),
+            actions=tuple(_action(a) for a in raw.get("actions", ())),
+            links=_links(raw.get("links", ())),
+            more=tuple(_fold(f) for f in raw.get("more", ())),
+            details=tuple(_fold(f) for f in raw.get("details", ())),
+            summary=raw.get("summary", ""),
+            refresh=dict(refresh) if refresh else None,
+            wide=bool(raw.get("wide", False)),
         )
+
+
+def _links(raw: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(title), str(url)) for title, url in raw)
+
+
+def _field(raw: Mapping[str, Any]) -> Field:
+    return Field(**{**raw, "choices": tuple((str(v), str(t)) for v, t in raw.get("choices", ()))})
+
+
+def _action(raw: Mapping[str, Any]) -> Action:
+    return Action(
+        title=raw["title"],
+        data=dict(raw["data"]),
+        style=raw.get("style", "default"),
+        fields=tuple(_field(f) for f in raw.get("fields", ())),
+        submit=raw.get("submit", "Send"),
+    )
+
+
+def _section(raw: Mapping[str, Any]) -> Section:
+    table = raw.get("table")
+    return Section(
+        heading=raw.get("heading", ""),
+        lines=tuple(raw.get("lines", ())),
+        facts=_links(raw.get("facts", ())),
+        table=(
+            Table(
+                columns=tuple(table["columns"]),
+                rows=tuple(tuple(row) for row in table.get("rows", ())),
+            )
+            if table
+            else None
+        ),
+        actions=tuple(_action(a) for a in raw.get("actions", ())),
+        links=_links(raw.get("links", ())),
+    )
+
+
+def _fold(raw: Mapping[str, Any]) -> Fold:
+    return Fold(
+        title=raw["title"],
+        sections=tuple(_section(s) for s in raw.get("sections", ())),
+        fields=tuple(_field(f) for f in raw.get("fields", ())),
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ Most jobs run once per team: `team_job` builds those, so their functions take a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -135,7 +135,7 @@ async def fan_out(
     team_id = context.team.id if context.team is not None else None
     recorded = []
     for officer in to:
-        message = reply(officer) if callable(reply) else reply
+        message = with_summary(reply(officer) if callable(reply) else reply)
         if await outbox.enqueue(
             context.session,
             job=job,
@@ -148,6 +148,14 @@ async def fan_out(
         ):
             recorded.append(officer)
     return recorded
+
+
+def with_summary(reply: Reply) -> Reply:
+    """A card sent unasked says something in the notification: its title, if it has no
+    summary of its own."""
+    if reply.card is None or reply.card.summary:
+        return reply
+    return replace(reply, card=replace(reply.card, summary=reply.card.title))
 
 
 @dataclass(frozen=True)

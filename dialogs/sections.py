@@ -59,6 +59,12 @@ class ReviewContext:
         return known | await people(self.session, set(ids) - known.keys())
 
 
+# How urgent each kind of "Needs your attention" line is: the review lists them in this
+# order (a part's plain `attention` lines come at OTHER).
+UNREACHABLE, SILENT, NEED_HELP, RETURNS_MISSING, TASKS_NOT_DONE = 10, 20, 30, 40, 45
+NOT_ANSWERED, OTHER, ONE_TO_ONES, VULNERABLE, SUPERVISION = 50, 55, 60, 70, 80
+
+
 class ReviewPart:
     """One workflow's part of a review; by default it shows and flags nothing."""
 
@@ -68,6 +74,14 @@ class ReviewPart:
     def attention(self, review: ReviewContext) -> Sequence[str]:
         """Lines for "Needs your attention"."""
         return ()
+
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
+        """(urgency, line) for "Needs your attention": by default the `attention` lines."""
+        return [(OTHER, line) for line in self.attention(review)]
+
+    def tally(self, review: ReviewContext) -> str | None:
+        """A few words for the review's one-line tally, e.g. "briefing 7 of 10 answered"."""
+        return None
 
     def sections(self, review: ReviewContext) -> Sequence[Section]:
         return ()

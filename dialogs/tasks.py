@@ -52,7 +52,9 @@ TasksInUse = Callable[[AsyncSession, int, date], Awaitable[str | None]]
 its tasks"), or None."""
 
 
-def task_line(task: TaskView, people: Mapping[int, Officer]) -> str:
+def task_fact(task: TaskView, people: Mapping[int, Officer]) -> tuple[str, str]:
+    """("Task 1", "Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel"): a task as a
+    (label, value) fact, never a line a card could read as a numbered list."""
     ref = f" [{task.reference}]" if task.reference else ""
     who = ", ".join(people[i].name for i in task.assignee_ids if i in people)
-    return f"{task.position}. {task.description}{ref} — {who}"
+    return f"Task {task.position}", f"{task.description}{ref} — {who}"

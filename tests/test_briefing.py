@@ -12,7 +12,7 @@ from dialogs.briefing.models import AttendanceAnswer
 from storage.models import Delivery, Officer
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, officers_of, run
-from tests.rig.teams import TeamsUser, card_texts
+from tests.rig.teams import TeamsUser, action, card_texts, inputs
 
 TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 08:00 GMT, Tuesday 1 December 2026
 SUMMER = datetime(2026, 7, 1, 7, 0, tzinfo=UTC)  # 08:00 BST, Wednesday 1 July 2026
@@ -39,7 +39,9 @@ def prompted(connector: FakeConnector, people: dict[str, TeamsUser]) -> set[str]
 
 def button(card: dict[str, Any] | None, title: str) -> dict[str, Any]:
     assert card is not None
-    return next(a["data"] for a in card["actions"] if a["title"] == title)
+    if title == "Not attending":  # its form's Send button
+        return dict(action(card, "Send")["data"])
+    return dict(action(card, title)["data"])
 
 
 def seen_on(sent: Sent) -> str:
@@ -81,7 +83,7 @@ async def test_one_prompt_per_member_at_0800_in_winter(people, connector, sessio
         "day": "2026-12-01",
         "attendance": "in_person",
     }
-    reasons = next(i for i in card["body"] if i.get("id") == "reason")
+    reasons = inputs(card)["attendance"]
     assert [c["value"] for c in reasons["choices"]] == [
         "rest_day",
         "annual_leave",

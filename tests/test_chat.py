@@ -390,6 +390,78 @@ async def test_chat_with_the_real_bot(
         assert reference.service_url.startswith("http://127.0.0.1:")
 
 
+async def test_the_new_cards_read_right_in_the_terminal(
+    sample_roster, settings: Settings, bot_url: str
+) -> None:
+    """The briefing's "Not attending" form, then the sergeant's review with its details
+    (folded in Teams) shown under their button, and task lines as written."""
+    shown = await run_chat("p301", settings, bot_url, "briefing", "3", "3", "", "/quit")
+    lines = shown.splitlines()
+    assert "     [1] In person  [2] Remote" in lines
+    assert "     Not attending:" in lines
+    assert any(line.startswith("       > [field: attendance] Reason: ") for line in lines)
+    assert "       > [3] Send" in lines
+    assert "     Your answer: Sick" in lines
+    await run_chat("tl201", settings, bot_url, "task Patrol town centre | OSARA-22 | P301", "/quit")
+    review = (await run_chat("s101", settings, bot_url, "review csu north", "/quit")).splitlines()
+    assert review.index("     [1] Reviewed") < review.index("     Details:")
+    assert "       > -- Briefing today, Tue 1 Dec 2026 --" in review
+    tasking = (await run_chat("tl201", settings, bot_url, "tasking", "/quit")).splitlines()
+    assert "     Task 1: Patrol town centre [OSARA-22] — Alex Carter" in tasking
+    assert "     Add a task:" in tasking
+    assert any(line.startswith("       > [field: assignees_8] Task 8 PCSOs: ") for line in tasking)
+
+
+def test_folded_content_and_escaped_lines_are_shown_as_written() -> None:
+    card = {
+        "type": "AdaptiveCard",
+        "body": [
+            {"type": "TextBlock", "text": "Title"},
+            {"type": "TextBlock", "text": "1\\. Patrol High St\n\\- leaflets"},
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.ToggleVisibility",
+                        "title": "Details",
+                        "targetElements": ["details-0"],
+                    }
+                ],
+            },
+            {
+                "type": "Container",
+                "id": "details-0",
+                "isVisible": False,
+                "items": [{"type": "TextBlock", "text": "Hidden until asked"}],
+            },
+            {
+                "type": "Container",
+                "isVisible": False,
+                "items": [{"type": "TextBlock", "text": "x"}],
+            },
+        ],
+        "actions": [
+            {
+                "type": "Action.Execute",
+                "title": "Reviewed",
+                "verb": "review.ack",
+                "data": {"verb": "review.ack"},
+                "fallback": {"type": "Action.Submit", "title": "Reviewed", "data": {}},
+            }
+        ],
+    }
+    text, buttons = render_card(card)
+    assert text.splitlines() == [
+        "== Title ==",
+        "1. Patrol High St",
+        "- leaflets",
+        "Details:",
+        "  > Hidden until asked",
+        "[1] Reviewed",
+    ]
+    assert [b.title for b in buttons] == ["Reviewed"]
+
+
 async def test_officer_without_aad_id_is_matched_by_email(
     sample_roster, settings: Settings, bot_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from dialogs.guidance import referral
 from tests.rig.connector import FakeConnector
 from tests.rig.officer_day import officers_of
-from tests.rig.teams import TeamsUser
+from tests.rig.teams import TeamsUser, card_texts
 
 CONTACT = "Central Referral Unit, 24 hours: 01622 000000"
 
@@ -40,6 +41,27 @@ async def test_vulnerability_gives_aware_both_definitions_and_the_referral_conta
         assert "They need not be a vulnerable adult" in seen
         assert "Vulnerable person concern – no offence disclosed" in seen
         assert CONTACT in seen
+
+
+async def test_vulnerability_leads_with_the_referral_contact_one_tap_to_call(people):
+    card = (await people["P301"].say("vulnerability")).cards[0]
+    assert card_texts(card)[1:3] == ["24-hour tactical advice and referrals", CONTACT]
+    call = card["body"][3]
+    assert call == {
+        "type": "ActionSet",
+        "actions": [
+            {"type": "Action.OpenUrl", "title": "Call 01622 000000", "url": "tel:01622000000"}
+        ],
+    }
+
+
+def test_a_referral_contact_without_a_number_is_shown_first_without_a_call_button():
+    section = referral("Central Referral Unit (24 hours): call via the force control room")
+    assert section.links == ()
+    assert section.lines == ("Central Referral Unit (24 hours): call via the force control room",)
+    assert referral("CRU: +44 (0)1622 690 690").links == (
+        ("Call +44 (0)1622 690 690", "tel:+4401622690690"),
+    )
 
 
 HELP_LINES = {

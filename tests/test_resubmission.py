@@ -59,7 +59,7 @@ def cards_to(connector: FakeConnector, user: TeamsUser) -> list[str]:
     return ["\n".join(card_texts(s.card)) for s in connector.to(user.conversation_id) if s.card]
 
 
-TASK_LINE = re.compile(r"^\d+\. (.+?) — ", re.MULTILINE)
+TASK_LINE = re.compile(r"^Task \d+: (.+?) — ", re.MULTILINE)
 
 
 def tasks_sent(connector: FakeConnector, user: TeamsUser) -> list[str]:
@@ -290,7 +290,7 @@ async def test_the_same_tasking_again_stores_and_sends_nothing_new(
     again = await leader.submit(posting(**TWO_TASKS))  # the reply never arrived: tapped again
     shown = seen(again)
     assert "Tasking recorded: Maidstone CSU North, Tue 1 Dec 2026" in shown
-    assert "1. Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in shown
+    assert "Task 1: Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in shown
     assert ALREADY.format("09:00") in shown and "Nobody was sent it again." in shown
     invoked = await leader.execute("tasking.submit", posting(**TWO_TASKS))
     assert ALREADY.format("09:00") in seen(invoked)
@@ -333,8 +333,8 @@ async def test_a_changed_tasking_replaces_the_day_and_sends_no_task_twice(
     assert result.body["type"] == "application/vnd.microsoft.card.adaptive"  # card in place
     assert "Today's tasking replaced: Maidstone CSU North, Tue 1 Dec 2026" in shown
     assert "Today's tasking replaced the one recorded at 09:00." in shown
-    assert "1. Patrol town centre [OSARA-22] — Alex Carter, Riley Evans" in shown
-    assert "3. Leaflet drop — Jordan Patel" in shown
+    assert "Task 1: Patrol town centre [OSARA-22] — Alex Carter, Riley Evans" in shown
+    assert "Task 3: Leaflet drop — Jordan Patel" in shown
     assert "Sent the changes to Riley Evans, Jordan Patel." in shown
     await deliver(sessions, settings, clock)
 
@@ -391,7 +391,7 @@ async def test_a_tasking_is_not_replaced_once_its_returns_are_recorded(
     same = await leader.submit(posting(**TWO_TASKS))
     assert ALREADY.format("09:00") in seen(same)
     added = await leader.say("task Leaflet drop | P304")
-    assert "3. Leaflet drop — Riley Evans" in seen(added)
+    assert "Task 3: Leaflet drop — Riley Evans" in seen(added)
     async with sessions() as session:
         assigned = await session.scalars(
             select(TaskAssignee.officer_id).join(Task).where(Task.position == 2)

@@ -15,7 +15,7 @@ from storage.models import AuditEntry, Officer, Team
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.supervision import joined_long_ago, store
-from tests.rig.teams import TeamsUser, card_texts
+from tests.rig.teams import TeamsUser, action, actions, card_texts
 
 FRIDAY, MONDAY, TUESDAY = date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1)
 REVIEW_TIME = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # 08:30 GMT
@@ -102,14 +102,23 @@ async def recorded(people, sessions, settings, clock) -> dict[str, TeamsUser]:
     return people
 
 
-EXPECTED_LINES = (
-    "Cannot reach Morgan Hughes (P303) since Mon 30 Nov 2026 (403 Forbidden: the app was removed)",
+ATTENTION = (
+    "Cannot reach Morgan Hughes (P303) since Mon 30 Nov 2026 (Teams says the app was removed)",
     "No briefing answers three briefing days running: Morgan Hughes (P303)",
     "Asked for help with BWV on Mon 30 Nov 2026: Jordan Patel (P302)",
+    "No PCSO return for Mon 30 Nov 2026: Jordan Patel, Morgan Hughes",
+    "Tasks not done on Mon 30 Nov 2026: task 2 (part done), task 3 (not done)",
+    "No BWV answer for Mon 30 Nov 2026: Morgan Hughes",
     "One-to-one overdue: Jordan Patel (P302) (last Mon 26 Oct 2026, 36 days ago)",
-    "Engagements with vulnerable people on Mon 30 Nov 2026: team return 2, Alex Carter (P301) 1. "
+    "Engagements with vulnerable people on Mon 30 Nov 2026: team return 2, Alex Carter (P301) 1 "
+    "(each return counts its own; the team return may include the PCSOs'). "
     'Check the footage is categorised "Vulnerable person concern – no offence disclosed".',
-    "Supervision: Chris Walker (S101) oversees 8 PCSOs, more than the ratio of 6.",
+    "Supervision: Chris Walker (S101) oversees 8 PCSOs (5 in Maidstone CSU North, "
+    "3 in Maidstone PSTF), more than the ratio of 6.",
+)
+"""Every exception, most urgent kind first: the whole of "Needs your attention"."""
+TALLY = "9 need your attention · briefing 3 of 4 answered · returns in · BWV 3 of 4 answered"
+DETAILS = (
     "Briefing today, Tue 1 Dec 2026",
     "In person: Alex Carter",
     "Remote: Jordan Patel",
@@ -117,9 +126,9 @@ EXPECTED_LINES = (
     "Annual leave: Riley Evans (away)",
     "No answer: Morgan Hughes",
     "Tasks and returns, Mon 30 Nov 2026",
-    "1. Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel — done: All quiet",
-    "2. Visit shops [CAD 1234] — Morgan Hughes — part done: Two shops closed",
-    "3. Leaflet drop — Riley Evans — not done",
+    "Task 1: Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel — done: All quiet",
+    "Task 2: Visit shops [CAD 1234] — Morgan Hughes — part done: Two shops closed",
+    "Task 3: Leaflet drop — Riley Evans — not done",
     "Outstanding: task 2, task 3",
     "Returns from Sam Okafor. Notes: Busy market day",
     "CADs attended: 3",
@@ -135,6 +144,8 @@ EXPECTED_LINES = (
     "Need help: Jordan Patel",
     "No answer: Morgan Hughes",
 )
+EXPECTED_LINES = (TALLY, "Needs your attention", *ATTENTION, "Reviewed", "Details", *DETAILS)
+"""The card top to bottom: the tally, every exception, the button, then the folded details."""
 
 
 def texts(card: dict[str, Any] | None) -> list[str]:
@@ -153,13 +164,18 @@ async def test_review_shows_every_section_as_recorded_exceptions_first(recorded,
     [card] = result.cards
     seen = texts(card)
     assert seen[0] == "Morning review: Maidstone CSU North, Tue 1 Dec 2026"
-    assert seen[1] == "Needs your attention"
+    assert seen[1] == TALLY
+    assert seen[2] == "Needs your attention"
+    assert tuple(seen[3 : 3 + len(ATTENTION)]) == ATTENTION
+    assert seen[3 + len(ATTENTION)] == "Reviewed"
     assert in_order(seen, EXPECTED_LINES)
+    details = next(i for i in card["body"] if i.get("id") == "details-0")
+    assert details["isVisible"] is False
+    assert card_texts(details)[0] == DETAILS[0]
     alex = next(line for line in seen if line.startswith("Alex Carter: "))
     assert alex.startswith("Alex Carter: CADs attended 2,")
     assert "Engagements with vulnerable people 1" in alex
     assert not any("Alex Carter (P301) (last" in line for line in seen)
-    assert seen[-1] == "Reviewed"
     async with sessions() as session:
         [entry] = (await session.scalars(select(AuditEntry))).all()
         assert (entry.action, entry.actor) == ("review.view", "S101")
@@ -212,14 +228,14 @@ async def test_reviewed_button_records_who_read_it_and_when(
     await run(sessions, settings, "morning-review", REVIEW_TIME)
     sent = next(s for s in reviews(connector, recorded["S101"]) if CSU in texts(s.card)[0])
     assert sent.card is not None
-    ack = next(a["data"] for a in sent.card["actions"] if a["title"] == "Reviewed")
+    ack = dict(action(sent.card, "Reviewed")["data"])
     assert ack == {"verb": "review.ack", "team": CSU, "date": "2026-12-01"}
     clock.now = datetime(2026, 12, 1, 8, 50, tzinfo=UTC)
     result = await recorded["S101"].submit(ack, reply_to=sent.activity_id)
     [updated] = result.replies
     assert (updated.method, updated.activity_id) == ("PUT", sent.activity_id)
     assert "Reviewed by Chris Walker at 08:50." in texts(updated.card)
-    assert "actions" not in updated.card
+    assert "Reviewed" not in [a.get("title") for a in actions(updated.card)]
     invoked = await recorded["S101"].execute("review.ack", ack)
     assert "Reviewed by Chris Walker at 08:50." in texts(invoked.body["value"])
     async with sessions() as session:
@@ -237,7 +253,7 @@ async def test_reviewed_typed_marks_the_review_read_like_the_button(recorded, se
     seen = texts(card)
     assert seen[0] == "Morning review: Maidstone CSU North, Tue 1 Dec 2026"
     assert "Reviewed by Chris Walker at 08:50." in seen
-    assert "actions" not in card
+    assert "Reviewed" not in [a.get("title") for a in actions(card)]
     again = await recorded["S101"].say("reviewed Maidstone CSU North 2026-12-01")
     assert "Reviewed by Chris Walker at 08:50." in texts(again.cards[0])
     refused = (await recorded["P301"].say("reviewed csu north")).all_text()
@@ -295,6 +311,12 @@ async def test_a_day_nobody_answered_lists_them_not_nothing_to_report(people, se
         lines,
         (
             "Morning review: Maidstone PSTF, Tue 1 Dec 2026",
+            "3 need your attention · briefing 0 of 3 answered · returns not in · "
+            "BWV 0 of 3 answered",
+            "Returns not received for Mon 30 Nov 2026",
+            "No briefing answer today: Taylor Brooks, Jamie Reid, Casey Morgan",
+            "No BWV answer for Mon 30 Nov 2026: Taylor Brooks, Jamie Reid, Casey Morgan",
+            "Reviewed",
             "Briefing today, Tue 1 Dec 2026",
             "No answer: Taylor Brooks, Jamie Reid, Casey Morgan",
             "Tasks and returns, Mon 30 Nov 2026",
@@ -302,7 +324,6 @@ async def test_a_day_nobody_answered_lists_them_not_nothing_to_report(people, se
             "Returns: not received.",
             "BWV, Mon 30 Nov 2026",
             "No answer: Taylor Brooks, Jamie Reid, Casey Morgan",
-            "Reviewed",
         ),
     )
 

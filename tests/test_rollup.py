@@ -37,6 +37,21 @@ PSTF_FIGURES = [
 ]
 
 
+TABLE = [
+    "Worst team first. Percentages of what was due; — where nothing was.",
+    *("Last week", "PSTF", "CSU North"),
+    *("Briefing attendance", "0%", "88%"),
+    *("Returns completed", "0%", "60%"),
+    *("BWV answered", "0%", "87%"),
+    *("BWV categorised", "—", "90%"),
+    *("One-to-ones overdue", "3", "2"),
+    *("Reviews marked read", "0%", "40%"),
+    "Details",
+]
+"""One table, a column per team, worst first; then each team's figures in full."""
+SHOWN = [*TABLE, *PSTF_FIGURES, *CSU_FIGURES]
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(MONDAY + timedelta(minutes=30))
@@ -90,11 +105,7 @@ async def test_monday_rollup_reaches_the_inspector_once_with_each_teams_figures(
     # One run for all districts (not one per team), each district's card built once.
     assert (result.run.occurrences, result.run.recorded, result.sent) == (1, 1, 1)
     [card] = rollups(connector, last_week["I501"])
-    assert card == [
-        "Weekly roll-up: Maidstone, Mon 30 Nov 2026 to Sun 6 Dec 2026",
-        *CSU_FIGURES,
-        *PSTF_FIGURES,
-    ]
+    assert card == ["Weekly roll-up: Maidstone, Mon 30 Nov 2026 to Sun 6 Dec 2026", *SHOWN]
     assert len(connector.messages()) == 1
     again = await run(sessions, settings, "inspector-rollup", MONDAY + timedelta(minutes=5))
     assert again.run.recorded == 0
@@ -104,11 +115,14 @@ async def test_monday_rollup_reaches_the_inspector_once_with_each_teams_figures(
 
 async def test_rollup_on_demand_for_inspectors_and_admins_only(last_week, sessions):
     inspector = (await last_week["I501"].say("rollup")).cards[0]
-    assert card_texts(inspector)[1:] == [*CSU_FIGURES, *PSTF_FIGURES]
+    assert card_texts(inspector)[1:] == SHOWN
+    table = next(i for i in inspector["body"] if i["type"] == "Table")
+    assert table["firstRowAsHeader"] is True
+    assert inspector["msteams"] == {"width": "Full"}
     which = (await last_week["A001"].say("rollup")).all_text()
     assert which == "Which district? Type rollup followed by the district's name."
     admin = (await last_week["A001"].say("rollup Maidstone")).cards[0]
-    assert card_texts(admin)[1:] == [*CSU_FIGURES, *PSTF_FIGURES]
+    assert card_texts(admin)[1:] == SHOWN
     for collar in ("P301", "S101"):
         refused = await last_week[collar].say("rollup")
         assert refused.all_text() == "Sorry, 'rollup [DISTRICT]' is only for admins, inspectors."

@@ -30,7 +30,7 @@ from bot.turns import APOLOGY, REFUSAL
 from dialogs import build_router
 from dialogs.briefing.cards import briefing_card
 from dialogs.briefing.models import AttendanceAnswer
-from dialogs.core import Action, Card, Field, Reply, Section
+from dialogs.core import Action, Card, Field, Fold, Reply, Section, Table
 from dialogs.officer_day import ABSENCE_REASONS
 from storage.models import ConversationRef, Delivery, Officer, ProcessedActivity, Team
 from tests.rig.officer_day import Clock
@@ -379,13 +379,12 @@ async def test_a_briefing_button_records_the_answer_and_updates_the_card(
     await pcso.say("briefing")
     card = await reply_to(slack_api, pcso)
     assert "Briefing: Maidstone CSU North" in card.seen()
-    assert [e["text"]["text"] for e in card.blocks[-1]["elements"]] == [
-        "In person",
-        "Remote",
-        "Not attending",
+    buttons = [
+        e["text"]["text"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]
     ]
+    assert buttons == ["In person", "Remote", "Not attending"]
 
-    pressed = await pcso.press(card, "Not attending", reason="sick", note="GP at 09:00 & back")
+    pressed = await pcso.press(card, "Not attending", attendance="sick", note="GP at 09:00 & back")
     assert pressed.status == 200
     [update] = await slack_api.wait_for("chat.update")
     assert (update.args["channel"], update.args["ts"]) == ("D0P301", card.ts)
@@ -507,19 +506,20 @@ def briefing_prompt(answer: AttendanceAnswer | None = None) -> Card:
 
 def test_briefing_card_as_blocks():
     blocks = to_blocks(briefing_prompt())
-    kinds = ["header", "section", "section", "input", "input", "actions"]
+    kinds = ["header", "section", "section", "actions", "divider", "input", "input", "actions"]
     assert [b["type"] for b in blocks] == kinds
     assert blocks[0]["text"]["text"] == "Briefing: Maidstone CSU North"
     assert [f["text"] for f in blocks[1]["fields"]] == [
         "*When*\nTue 1 Dec 2026, 08:00",
         "*Led by*\nSam Okafor",
     ]
-    reason, note = blocks[3], blocks[4]
-    assert (reason["block_id"], reason["element"]["action_id"]) == ("reason", "reason")
+    # "Not attending" has its own form: the reason (required) and a note, then its button.
+    reason, note = blocks[5], blocks[6]
+    assert (reason["block_id"], reason["element"]["action_id"]) == ("attendance", "attendance")
     assert reason["element"]["type"] == "static_select"
     assert [o["value"] for o in reason["element"]["options"]] == list(ABSENCE_REASONS)
     assert "initial_option" not in reason["element"]
-    assert reason["optional"] is True
+    assert reason["optional"] is False
     assert note["element"] == {
         "type": "plain_text_input",
         "action_id": "note",
@@ -531,21 +531,23 @@ def test_briefing_card_as_blocks():
             "emoji": True,
         },
     }
-    buttons = blocks[5]["elements"]
+    buttons = blocks[3]["elements"] + blocks[7]["elements"]
     assert [(b["text"]["text"], b.get("style")) for b in buttons] == [
         ("In person", "primary"),
         ("Remote", None),
+        ("Join on Teams", None),
         ("Not attending", None),
-        ("Join the briefing on Teams", None),
     ]
     assert json.loads(buttons[0]["value"]) == {
         "verb": "briefing.attend",
         "day": "2026-12-01",
         "attendance": "in_person",
     }
-    assert buttons[3]["url"] == "https://teams.microsoft.com/l/meetup-join/briefing"
-    assert "value" not in buttons[3]
+    assert json.loads(buttons[3]["value"]) == {"verb": "briefing.attend", "day": "2026-12-01"}
+    assert buttons[2]["url"] == "https://teams.microsoft.com/l/meetup-join/briefing"
+    assert "value" not in buttons[2]
     assert len({b["action_id"] for b in buttons}) == len(buttons)
+    assert blocks[3]["block_id"] != blocks[7]["block_id"]
 
 
 def test_answered_card_shows_the_answer_and_round_trips_its_inputs():
@@ -560,17 +562,18 @@ def test_answered_card_shows_the_answer_and_round_trips_its_inputs():
     seen = block_texts(blocks)
     assert "*Recorded*" in seen
     assert "*Note*\n&lt;Clinic&gt; &amp; back by 12" in seen
-    reason = next(b for b in blocks if b.get("block_id") == "reason")
+    reason = next(b for b in blocks if b.get("block_id") == "attendance")
     assert reason["element"]["initial_option"]["value"] == "sick"
     assert input_values(state_values(blocks, {})) == {
-        "reason": "sick",
+        "attendance": "sick",
         "note": "<Clinic> & back by 12",
     }
-    assert input_values(state_values(blocks, {"reason": "court", "note": ""})) == {
-        "reason": "court"
+    assert input_values(state_values(blocks, {"attendance": "court", "note": ""})) == {
+        "attendance": "court"
     }
     text = message(Reply(card=card))["text"]
-    assert text.startswith("Briefing: Maidstone CSU North\nWhen: Tue 1 Dec 2026, 08:00")
+    # The notification's words (the card's summary) first, then the card as text.
+    assert text.startswith("Briefing 08:00\nBriefing: Maidstone CSU North\nWhen: Tue 1 Dec")
     assert "Note: &lt;Clinic&gt; &amp; back by 12" in text
 
 
@@ -592,7 +595,12 @@ def test_every_field_kind_maps_to_a_slack_element_and_back():
     assert elements["osara_progress"]["multiline"] is True
     assert elements["pnb_checked"]["type"] == "checkboxes"
     assert "initial_options" not in elements["pnb_checked"]
-    assert elements["cads_attended"]["type"] == "plain_text_input"
+    assert elements["cads_attended"]["type"] == "number_input"
+    assert elements["cads_attended"]["is_decimal_allowed"] is False
+    assert (elements["cads_attended"]["min_value"], elements["cads_attended"]["max_value"]) == (
+        "0",
+        "999",
+    )
     hint = next(b["hint"]["text"] for b in blocks if b.get("block_id") == "cads_attended")
     assert hint == "A whole number from 0 to 999."
     typed = {"osara_progress": "Plan 22 on track", "pnb_checked": "true", "cads_attended": "4"}
@@ -618,6 +626,71 @@ def test_a_full_tasking_card_fits_slacks_block_limit():
         actions=(Action("Post tasking", {"verb": "tasking.submit", "team": "North"}),),
     )
     assert len(to_blocks(card)) == 27
+
+
+def test_tables_folds_forms_and_several_choices_in_slack():
+    """The same structure as in Teams, within Slack's limits: a table as preformatted
+    columns, folded details after a divider, a button's form above its button, a choice of
+    several as a multi-select (sent back comma-separated), a row's button beside its line."""
+    card = Card(
+        title="Weekly roll-up",
+        sections=(
+            Section(lines=("Worst first.",), table=Table(("Team", "BWV"), (("PSTF", "0%"),))),
+            Section(
+                lines=("Alex Carter (P301): overdue",), actions=(Action("Record", {"verb": "o"}),)
+            ),
+        ),
+        fields=(
+            Field(
+                "assignees_1",
+                "Task 1 PCSOs",
+                kind="choice",
+                choices=(("P301", "Alex Carter"), ("P302", "Jordan Patel")),
+                several=True,
+                value="P302",
+            ),
+        ),
+        more=(Fold("Add a task", fields=(Field("description_4", "Task 4"),)),),
+        actions=(
+            Action("In person", {"verb": "b", "attendance": "in_person"}),
+            Action("Not attending", {"verb": "b"}, fields=(Field("attendance", "Reason"),)),
+        ),
+        details=(Fold("Details", sections=(Section(heading="BWV", lines=("None.",)),)),),
+        summary="Weekly roll-up: 1 team",
+    )
+    blocks = to_blocks(card)
+    assert [b["type"] for b in blocks] == [
+        "header",
+        "section",
+        "section",
+        "section",
+        "input",
+        "divider",
+        "section",
+        "input",
+        "actions",
+        "divider",
+        "input",
+        "actions",
+        "divider",
+        "section",
+        "section",
+    ]
+    assert blocks[2]["text"]["text"] == "```Team  BWV\nPSTF  0%```"
+    assert blocks[3]["accessory"]["text"]["text"] == "Record"
+    pick = blocks[4]["element"]
+    assert pick["type"] == "multi_static_select"
+    assert [o["value"] for o in pick["initial_options"]] == ["P302"]
+    typed = {"assignees_1": "P301,P302", "attendance": "sick"}
+    assert input_values(state_values(blocks, typed))["assignees_1"] == "P301,P302"
+    assert blocks[11]["elements"][0]["text"]["text"] == "Not attending"
+    assert blocks[-1]["text"]["text"] == "*BWV*\nNone."
+    ids = [e["action_id"] for b in blocks for e in b.get("elements", [])]
+    ids += [b["accessory"]["action_id"] for b in blocks if "accessory" in b]
+    assert len(ids) == len(set(ids))
+    text = message(Reply(card=card))["text"]
+    assert text.startswith("Weekly roll-up: 1 team\nWeekly roll-up\n")
+    assert "None." in text  # the folded details are in the notification's text too
 
 
 def test_what_slack_cannot_carry_is_refused_not_cut():

@@ -14,7 +14,7 @@ from dialogs.tasking.models import Task, TaskAssignee
 from storage.models import Delivery, Team
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, run
-from tests.rig.teams import TeamsUser, card_texts
+from tests.rig.teams import TeamsUser, action, card_texts, inputs
 
 MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, GMT
 RETURNS_TIME = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
@@ -40,6 +40,9 @@ TWO_TASKS = {
 }
 
 
+NAMES_OF_A_ROW = ("description", "reference", "assignees")
+
+
 def cards_to(connector: FakeConnector, user: TeamsUser) -> list[str]:
     return ["\n".join(card_texts(s.card)) for s in connector.to(user.conversation_id) if s.card]
 
@@ -54,15 +57,26 @@ async def test_team_leader_posts_tasking_and_assigned_pcsos_receive_their_tasks(
 ):
     leader = people["TL201"]
     card = (await leader.say("tasking")).cards[0]
-    ids = [item["id"] for item in card["body"] if "id" in item]
+    ids = list(inputs(card))
     assert ids[:3] == ["description_1", "reference_1", "assignees_1"]
     assert "assignees_8" in ids
+    # Three rows show; the others, up to eight, behind "Add a task".
+    shown = [item["id"] for item in card["body"] if item.get("type", "").startswith("Input.")]
+    assert shown == [f"{name}_{n}" for n in (1, 2, 3) for name in NAMES_OF_A_ROW]
+    more = next(item for item in card["body"] if item.get("id") == "more-0")
+    assert more["isVisible"] is False
+    assert action(card, "Add a task")["targetElements"] == ["more-0"]
+    assert [i["id"] for i in more["items"]][-1] == "assignees_8"
+    # PCSOs are chosen from the team, several at once (sent comma-separated).
+    pick = inputs(card)["assignees_1"]
+    assert (pick["type"], pick["isMultiSelect"]) == ("Input.ChoiceSet", True)
+    assert {c["value"] for c in pick["choices"]} >= {"P301", "P302", "P303", "P304"}
     assert card["actions"][0]["data"] == posting()
     result = await leader.submit(posting(**TWO_TASKS))
     seen = result.all_text()
     assert "Tasking recorded: Maidstone CSU North, Tue 1 Dec 2026" in seen
-    assert "1. Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in seen
-    assert "2. Visit shops on the High Street — Morgan Hughes" in seen
+    assert "Task 1: Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in seen
+    assert "Task 2: Visit shops on the High Street — Morgan Hughes" in seen
     assert "Sent to Alex Carter, Jordan Patel, Morgan Hughes." in seen
     await deliver(sessions, settings, clock)
     [alex] = cards_to(connector, people["P301"])
@@ -70,18 +84,18 @@ async def test_team_leader_posts_tasking_and_assigned_pcsos_receive_their_tasks(
     assert "Patrol town centre [OSARA-22]" in alex and "High Street" not in alex
     assert "Set by Sam Okafor (TL201), Maidstone CSU North." in alex
     [morgan] = cards_to(connector, people["P303"])
-    assert "2. Visit shops on the High Street" in morgan
+    assert "Task 2: Visit shops on the High Street" in morgan
     assert cards_to(connector, people["P304"]) == []
     assert await count(sessions, Task) == 2
     again = (await leader.say("tasking")).cards[0]
     assert "Already set today" in "\n".join(card_texts(again))
-    inputs = {item["id"]: item for item in again["body"] if "id" in item}
-    assert (inputs["description_1"]["label"], inputs["description_1"]["value"]) == (
+    given = inputs(again)
+    assert (given["description_1"]["label"], given["description_1"]["value"]) == (
         "Task 1",
         "Patrol town centre",
     )
-    assert inputs["assignees_1"]["value"] == "P301, P302"
-    assert "value" not in inputs["description_3"]  # the next task to fill in
+    assert given["assignees_1"]["value"] == "P301,P302"
+    assert "value" not in given["description_3"]  # the next task to fill in
 
 
 async def test_an_unknown_collar_is_named_and_nothing_is_saved(people, sessions):
@@ -100,9 +114,9 @@ async def test_an_unknown_collar_is_named_and_nothing_is_saved(people, sessions)
 async def test_typed_tasks_are_numbered_on_and_limits_are_said(people, sessions, settings):
     leader = people["TL201"]
     first = (await leader.say("task Patrol town centre | OSARA-22 | P301, P302")).all_text()
-    assert "1. Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in first
+    assert "Task 1: Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in first
     second = (await leader.say("task Leaflet drop | P304")).all_text()
-    assert "2. Leaflet drop — Riley Evans" in second
+    assert "Task 2: Leaflet drop — Riley Evans" in second
     long = (await leader.say(f"task {'x' * 301} | | P301")).all_text()
     assert "limited to 300 characters; it has 301" in long
     ref = (await leader.say(f"task Patrol | {'R' * 41} | P301")).all_text()
@@ -163,9 +177,13 @@ async def test_returns_prompt_is_prefilled_and_repeated_once_if_nothing_arrives(
     seen = "\n".join(card_texts(card))
     assert "Returns: Maidstone CSU North, Tue 1 Dec 2026" in seen
     assert "Time for today's returns." in seen
-    assert "1. Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel" in seen
-    ids = [item["id"] for item in card["body"] if "id" in item]
+    ids = list(inputs(card))
     assert ids[:4] == ["outcome_1", "note_1", "outcome_2", "note_2"]
+    # Each task with its outcome choice directly under it: the choice is labelled with it.
+    outcome = inputs(card)["outcome_1"]
+    assert outcome["label"] == "Task 1: Patrol town centre [OSARA-22] — Alex Carter, Jordan Patel"
+    assert outcome["errorMessage"] == "Task 1: choose done, part done or not done."
+    assert inputs(card)["cads_attended"]["value"] == 0
     assert "vulnerable_engagements" in ids and "notes" in ids
     pstf = "\n".join(card_texts(returns_card(connector.to(people["TL202"].conversation_id))))
     assert "No tasks were set today" in pstf
@@ -197,13 +215,16 @@ async def test_returns_recorded_corrected_the_same_day_and_changes_kept(
     body = first.body["value"]
     seen = "\n".join(card_texts(body))
     assert "Returns recorded: Maidstone CSU North, Tue 1 Dec 2026" in seen
-    assert "1. Patrol town centre: done" in seen and "2. Visit shops on the High Street: part done"
+    assert (
+        "Task 1: Patrol town centre: done" in seen
+        and "Task 2: Visit shops on the High Street: part done"
+    )
     assert "CADs attended: 3" in seen and "Engagements with vulnerable people: 2" in seen
     clock.now = RETURNS_TIME + timedelta(minutes=20)
     await leader.submit(returns_data(outcome_1="done", outcome_2="done", cads_attended="4"))
     card = (await leader.say("returns")).cards[0]
     values = {item["id"]: item.get("value") for item in card["body"] if "id" in item}
-    assert values["outcome_2"] == "done" and values["cads_attended"] == "4"
+    assert values["outcome_2"] == "done" and values["cads_attended"] == 4
     assert "Returns sent at 16:20" in "\n".join(card_texts(card))
     async with sessions() as session:
         rows = (await session.scalars(select(TeamReturn).order_by(TeamReturn.id))).all()
@@ -225,7 +246,9 @@ async def test_bad_returns_are_refused_and_typed_returns_work(people, sessions, 
     )
     assert "Themis cases updated cannot be negative." in counts.all_text()
     typed = (await leader.say("returns done, not done | 3 2 1 5 0 | Quiet day")).all_text()
-    assert "Returns recorded" in typed and "2. Visit shops on the High Street: not done" in typed
+    assert (
+        "Returns recorded" in typed and "Task 2: Visit shops on the High Street: not done" in typed
+    )
     async with sessions() as session:
         row = await session.scalar(select(TeamReturn))
         assert (row.cads_attended, row.engagements, row.notes) == (3, 5, "Quiet day")

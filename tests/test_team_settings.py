@@ -13,7 +13,7 @@ from bot.cli import main
 from dialogs import team_settings
 from storage.models import AuditEntry, Team
 from tests.rig.officer_day import Clock, run
-from tests.rig.teams import card_texts
+from tests.rig.teams import action, card_texts
 
 SAMPLE = Path(__file__).parent.parent / "docs" / "sample-teams.csv"
 HEADER = "team,briefing_time,briefing_days,review_time,nudge_minutes,pcso_returns\n"
@@ -152,9 +152,9 @@ async def test_team_settings_drive_the_prompts(
     assert result.run.recorded == 3  # PSTF only: CSU North has no briefing on a bank holiday
     card = connector.to(people["P311"].conversation_id)[0].card
     assert "When: Fri 25 Dec 2026, 07:30" in card_texts(card)
-    assert card["actions"][-1] == {
+    assert action(card, "Join on Teams") == {  # the meeting link, a button of its own
         "type": "Action.OpenUrl",
-        "title": "Join the briefing on Teams",
+        "title": "Join on Teams",
         "url": "https://teams.microsoft.com/l/meetup-join/pstf",
     }
     nudges = await run(sessions, settings, "briefing-nudges", christmas + timedelta(minutes=30))

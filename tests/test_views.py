@@ -57,9 +57,11 @@ async def test_a_registered_review_part_shows_in_its_place(sample_roster, sessio
         review = await load_review(session, team, TUESDAY, ZONE, router.views)
     assert isinstance(review.engagement, Engagement)
     card = review_card(review, viewer_id=0, zone=ZONE)
-    headings = [s.heading for s in card.sections]
+    [details] = card.details
+    headings = [s.heading for s in details.sections]
     assert headings.index("Community engagement") == headings.index("BWV, Mon 30 Nov 2026") + 1
-    assert f"Engagement plan due for {team.name}" in card.sections[0].lines
+    assert card.sections[1].heading == "Needs your attention"
+    assert f"Engagement plan due for {team.name}" in card.sections[1].lines
 
 
 async def test_registered_export_rows_and_columns_are_written(sample_roster, sessions):

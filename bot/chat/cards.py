@@ -6,11 +6,21 @@ A button remembers the inputs the card sends with it and what pressing it posts 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+FOLDED = "  > "
+_ESCAPED = re.compile(r"^(\s*)(?:(\d+)\\([.)])|\\([-+*]))", re.MULTILINE)
+
+
+def unescape(text: str) -> str:
+    """A line escaped so Markdown would not make it a list ("1\\. ") as written ("1. ")."""
+    return _ESCAPED.sub(
+        lambda m: m.group(1) + (m.group(2) or "") + (m.group(3) or m.group(4)), text
+    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class _CardRenderer:
     lines: list[str] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
     _titled: bool = False
+    _folds: dict[str, str] = field(default_factory=dict)  # hidden element id -> its button
 
     def card(self, card: dict[str, Any], *, scope: tuple[CardInput, ...], prefix: str = "") -> None:
         inputs = scope + tuple(_inputs_in(card.get("body") or []))
@@ -96,8 +107,13 @@ class _CardRenderer:
 
     def elements(self, elements: Iterable[Any], inputs: tuple[CardInput, ...], prefix: str) -> None:
         for element in elements:
-            if isinstance(element, dict) and element.get("isVisible", True) is not False:
+            if not isinstance(element, dict):
+                continue
+            if element.get("isVisible", True) is not False:
                 self.element(element, inputs, prefix)
+            elif str(element.get("id")) in self._folds:
+                # A terminal cannot fold: what the button would show is shown under it.
+                self.element(element, inputs, prefix + FOLDED)
 
     def element(self, element: dict[str, Any], inputs: tuple[CardInput, ...], prefix: str) -> None:
         kind = element.get("type", "")
@@ -107,7 +123,8 @@ class _CardRenderer:
             self.text("".join(_inline_text(i) for i in element.get("inlines") or []), {}, prefix)
         elif kind == "FactSet":
             for fact in element.get("facts") or []:
-                self.line(prefix, f"{fact.get('title', '')}: {fact.get('value', '')}")
+                title, value = unescape(str(fact.get("title", ""))), fact.get("value", "")
+                self.line(prefix, f"{title}: {unescape(str(value))}")
         elif kind.startswith("Input."):
             self.line(prefix, _card_input(element).describe())
         elif kind == "ActionSet":
@@ -123,6 +140,7 @@ class _CardRenderer:
             self.elements(element.get("items") or [], inputs, prefix)
 
     def text(self, text: str, element: dict[str, Any], prefix: str) -> None:
+        text = unescape(text)
         if not text.strip():
             return
         if not self._titled:
@@ -136,7 +154,9 @@ class _CardRenderer:
 
     def table(self, table: dict[str, Any], prefix: str) -> None:
         for row in table.get("rows") or []:
-            cells = [_plain_text(cell.get("items") or []) for cell in row.get("cells") or []]
+            cells = [
+                unescape(_plain_text(cell.get("items") or [])) for cell in row.get("cells") or []
+            ]
             self.line(prefix, " | ".join(cells))
 
     def actions(self, actions: Iterable[Any], inputs: tuple[CardInput, ...], prefix: str) -> None:
@@ -155,7 +175,13 @@ class _CardRenderer:
             elif kind == "Action.ShowCard" and isinstance(action.get("card"), dict):
                 self.flush(row, prefix)
                 self.line(prefix, f"{title}:")
-                self.card(action["card"], scope=inputs, prefix=prefix + "  > ")
+                self.card(action["card"], scope=inputs, prefix=prefix + FOLDED)
+            elif kind == "Action.ToggleVisibility":
+                self.flush(row, prefix)
+                self.line(prefix, f"{title}:")
+                for target in action.get("targetElements") or []:
+                    key = target.get("elementId") if isinstance(target, dict) else target
+                    self._folds[str(key)] = title
         self.flush(row, prefix)
 
     def button(self, action: dict[str, Any], title: str, inputs: tuple[CardInput, ...]) -> Button:

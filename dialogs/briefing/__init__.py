@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogs.briefing import handlers, jobs, queries, review, views
-from dialogs.briefing.cards import VERB
+from dialogs.briefing.cards import SHOW, VERB
 from dialogs.briefing.models import ATTENDANCE_ANSWERS
 from dialogs.jobs import team_job
 from dialogs.records import parse_flag, parse_time, whole
@@ -30,6 +30,7 @@ def register(router: Router) -> None:
         if "_" in answer:
             router.command(answer, handlers.typed(answer), roles=MEMBER_ROLES, listed=False)
     router.verb(VERB, handlers.attend, roles=MEMBER_ROLES)
+    router.verb(SHOW, handlers.show, roles=MEMBER_ROLES)
     router.job(
         team_job(
             name=jobs.PROMPTS,

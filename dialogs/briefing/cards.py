@@ -12,12 +12,11 @@ from dialogs.wording import hhmm, local_hhmm, short_day, spoken
 from storage.models import Team
 
 VERB = "briefing.attend"
+SHOW = "briefing.show"  # read-only: the card as it now stands (a card's refresh)
 NOT_ATTENDING = "not_attending"
 NOTE_LIMIT = 500
 ANSWER_TITLES = {answer: spoken(answer).capitalize() for answer in ATTENDANCE_ANSWERS}
-UNANSWERED = Section(
-    lines=("Tap how you are attending, or choose a reason and tap Not attending.",)
-)
+UNANSWERED = Section(lines=("Tap how you are attending, or Not attending to give a reason.",))
 
 
 def briefing_card(
@@ -34,13 +33,15 @@ def briefing_card(
     facts = (("When", f"{short_day(day)}, {hhmm(team.briefing_time)}"), ("Led by", lead))
     status = _recorded(current, team, zone, said) if current else (UNANSWERED,)
     absence = current.attendance if current and current.attendance in ABSENCE_REASONS else None
-    fields = (
+    reason = (
         Field(
-            id="reason",
-            label="Not attending? Reason",
+            id="attendance",
+            label="Reason",
             kind="choice",
             choices=tuple((reason, ANSWER_TITLES[reason]) for reason in ABSENCE_REASONS),
             value=absence,
+            required=True,
+            error="Choose why you are not attending.",
         ),
         Field(
             id="note",
@@ -54,15 +55,17 @@ def briefing_card(
     actions = (
         Action("In person", {**answer, "attendance": "in_person"}, style="positive"),
         Action("Remote", {**answer, "attendance": "remote"}),
-        Action("Not attending", {**answer, "attendance": NOT_ATTENDING}),
+        Action("Not attending", answer, fields=reason, submit="Send"),
     )
-    links = (("Join the briefing on Teams", team.remote_link),) if team.remote_link else ()
+    links = (("Join on Teams", team.remote_link),) if team.remote_link else ()
+    at = hhmm(team.briefing_time)
     return Card(
         title=f"Briefing: {team.name}",
         sections=(Section(facts=facts), *status),
-        fields=fields,
         actions=actions,
         links=links,
+        summary=f"Briefing {at} – tap to answer" if current is None else f"Briefing {at}",
+        refresh={"verb": SHOW, "day": day.isoformat()},
     )
 
 

@@ -66,12 +66,22 @@ async def attend(turn: Turn) -> list[Reply]:
     )
 
 
+async def show(turn: Turn) -> list[Reply]:
+    """`briefing.show`, a card's refresh: the card for its day as it now stands, for this
+    officer. It records nothing."""
+    team = await home_team(turn)
+    day = answer_day(turn)
+    current = await latest(turn.session, AttendanceAnswer, turn.officer.id, day)
+    lead = await lead_of(turn.session, team)
+    return [Reply(card=briefing_card(team, day, lead, current, turn.zone), replace=True)]
+
+
 def _chosen(data: dict[str, object]) -> str:
     value = str(data.get("attendance") or "").strip().lower()
-    if value == NOT_ATTENDING:
+    if value == NOT_ATTENDING:  # a card from before the reason became the answer itself
         value = str(data.get("reason") or "").strip().lower()
-        if not value:
-            raise UserError("Choose a reason for not attending first. Nothing saved.")
+    if not value:
+        raise UserError("Choose a reason for not attending first. Nothing saved.")
     if value not in ATTENDANCE_ANSWERS:
         raise UserError(
             f"'{value[:30]}' is not a briefing answer. Choose one of: {ACCEPTED}. Nothing saved."

@@ -14,7 +14,7 @@ from dialogs.core import Section
 from dialogs.officer_day import absence_label
 from dialogs.people import Person, joined_on, labels, names, person
 from dialogs.presence import Presence
-from dialogs.sections import ReviewContext, ReviewPart
+from dialogs.sections import NOT_ANSWERED, SILENT, ReviewContext, ReviewPart
 from dialogs.wording import local_hhmm, short_day
 from storage.models import Officer
 
@@ -51,11 +51,25 @@ class BriefingReview(ReviewPart):
                 no_answer.append(person(member))
         return away, no_answer
 
-    def attention(self, review: ReviewContext) -> Sequence[str]:
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
         silent = [person(m) for m in review.members if self._silent(review, m)]
-        if not silent:
-            return ()
-        return (f"No briefing answers three briefing days running: {labels(silent)}",)
+        found = []
+        if silent:
+            line = f"No briefing answers three briefing days running: {labels(silent)}"
+            found.append((SILENT, line))
+        quiet = {p.id for p in silent}
+        _, no_answer = self.unanswered(review)
+        today = [p for p in no_answer if p.id not in quiet]
+        if today:
+            found.append((NOT_ANSWERED, f"No briefing answer today: {names(today)}"))
+        return found
+
+    def tally(self, review: ReviewContext) -> str | None:
+        if not review.days.briefing_today:
+            return None
+        _away, no_answer = self.unanswered(review)
+        answered = sum(len(p) for p in self.answered.values())
+        return f"briefing {answered} of {answered + len(no_answer)} answered"
 
     def _silent(self, review: ReviewContext, member: Officer) -> bool:
         """No briefing answer on each of the last three briefing days, and not away on any."""

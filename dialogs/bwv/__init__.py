@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogs.bwv import handlers, jobs, views
-from dialogs.bwv.cards import VERB
+from dialogs.bwv.cards import SHOW, VERB
 from dialogs.bwv.models import BWV_STATUSES
 from dialogs.jobs import on_briefing_days, team_job
 from dialogs.records import parse_time
@@ -30,6 +30,7 @@ def register(router: Router) -> None:
             router.command(status, handlers.typed(status), roles=MEMBER_ROLES, listed=False)
     router.command("categorized", handlers.typed("categorised"), roles=MEMBER_ROLES, listed=False)
     router.verb(VERB, handlers.confirm, roles=MEMBER_ROLES)
+    router.verb(SHOW, handlers.show, roles=MEMBER_ROLES)
     router.job(
         team_job(
             name=jobs.REMINDERS,

@@ -11,6 +11,7 @@ from dialogs.officer_day import BWV_CATEGORY
 from dialogs.wording import local_hhmm, short_day
 
 VERB = "bwv.confirm"
+SHOW = "bwv.show"  # read-only: the card as it now stands (a card's refresh)
 GUIDANCE = (
     "Categorise all of today's body-worn video footage before you go off duty.",
     f"Where you engaged with a vulnerable person and no offence was disclosed, use the category "
@@ -18,6 +19,8 @@ GUIDANCE = (
     "Not sure? Tap Need help (or type need help) and your sergeant will be told.",
 )
 TITLES = {"categorised": "Categorised", "no_footage": "No footage today", "need_help": "Need help"}
+BUTTONS = {"categorised": "Categorised", "no_footage": "No footage", "need_help": "Need help"}
+"""Short enough for three to a row on a phone; the guidance above says what each means."""
 
 
 def guidance_sections() -> tuple[Section, ...]:
@@ -46,7 +49,7 @@ def reminder_card(
     data = {"verb": VERB, "day": day.isoformat()}
     actions = tuple(
         Action(
-            TITLES[status],
+            BUTTONS[status],
             {**data, "bwv_status": status},
             style="positive" if status == "categorised" else "default",
         )
@@ -56,4 +59,8 @@ def reminder_card(
         title="Body-worn video: categorise your footage",
         sections=tuple(sections),
         actions=actions,
+        summary="Body-worn video: categorise today's footage"
+        if current is None
+        else f"Body-worn video: {TITLES[current.bwv_status].lower()}",
+        refresh={"verb": SHOW, "day": day.isoformat()},
     )

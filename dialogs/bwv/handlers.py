@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dialogs.answers import already_recorded, record
+from dialogs.answers import already_recorded, latest, record
 from dialogs.bwv.cards import guidance_sections, reminder_card
 from dialogs.bwv.models import BWV_STATUSES, BwvAnswer
 from dialogs.core import Card, Reply, Turn, UserError
@@ -45,6 +45,14 @@ async def confirm(turn: Turn) -> list[Reply]:
     if status not in BWV_STATUSES:
         raise UserError(f"'{status[:30]}' is not a BWV answer. Choose {ACCEPTED}. Nothing saved.")
     return await _record(turn, answer_day(turn), status, replace=True)
+
+
+async def show(turn: Turn) -> list[Reply]:
+    """`bwv.show`, a card's refresh: the reminder for its day as it now stands, for this
+    officer. It records nothing."""
+    day = answer_day(turn)
+    current = await latest(turn.session, BwvAnswer, turn.officer.id, day)
+    return [Reply(card=reminder_card(day, current, turn.zone), replace=True)]
 
 
 async def _record(turn: Turn, day: date, status: str, *, replace: bool) -> list[Reply]:

@@ -14,6 +14,8 @@ from dialogs.core import Section
 from dialogs.people import Person, labels, names, person
 from dialogs.records import ExportContext, Row, dated_rows, officer_answers
 from dialogs.sections import (
+    NEED_HELP,
+    NOT_ANSWERED,
     MyWeekContext,
     MyWeekPart,
     PeriodContext,
@@ -47,12 +49,28 @@ class BwvReview(ReviewPart):
                 no_answer.append(person(member))
         return by_status, no_answer
 
-    def attention(self, review: ReviewContext) -> Sequence[str]:
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
         prev = review.days.previous
-        need_help = self._groups(review)[0].get("need_help")
-        if not need_help or prev is None:
+        if prev is None:
             return ()
-        return (f"Asked for help with BWV on {short_day(prev)}: {labels(need_help)}",)
+        by_status, no_answer = self._groups(review)
+        found = []
+        need_help = by_status.get("need_help")
+        if need_help:
+            found.append(
+                (NEED_HELP, f"Asked for help with BWV on {short_day(prev)}: {labels(need_help)}")
+            )
+        if no_answer:
+            line = f"No BWV answer for {short_day(prev)}: {names(no_answer)}"
+            found.append((NOT_ANSWERED, line))
+        return found
+
+    def tally(self, review: ReviewContext) -> str | None:
+        if review.days.previous is None:
+            return None
+        by_status, no_answer = self._groups(review)
+        answered = sum(len(p) for p in by_status.values())
+        return f"BWV {answered} of {answered + len(no_answer)} answered"
 
     def reports(self, review: ReviewContext) -> bool:
         by_status, no_answer = self._groups(review)

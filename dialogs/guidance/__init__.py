@@ -8,6 +8,8 @@ a sexual purpose, which is a much wider group.
 
 from __future__ import annotations
 
+import re
+
 from dialogs.core import Card, Reply, Section, Turn
 from dialogs.officer_day import BWV_CATEGORY
 from dialogs.router import Router
@@ -52,10 +54,26 @@ def register(router: Router) -> None:
     router.command("aware", vulnerability, listed=False)
 
 
+PHONE = re.compile(r"\+?\d[\d ()-]{5,}\d")
+
+
+def referral(contact: str) -> Section:
+    """The 24-hour referral contact, first on the card: with a phone number in it, a
+    button that calls it."""
+    found = PHONE.search(contact)
+    number = re.sub(r"[^\d+]", "", found.group()) if found else ""
+    return Section(
+        heading="24-hour tactical advice and referrals",
+        lines=(contact,),
+        links=((f"Call {found.group().strip()}", f"tel:{number}"),) if found else (),
+    )
+
+
 async def vulnerability(turn: Turn) -> list[Reply]:
     card = Card(
         title="Vulnerability: AWARE and professional boundaries",
         sections=(
+            referral(turn.settings.referral_contact),
             Section(
                 heading="AWARE: be professionally curious",
                 lines=("Not a checklist: a way to see the bigger picture.",),
@@ -63,10 +81,6 @@ async def vulnerability(turn: Turn) -> list[Reply]:
             ),
             Section(heading="Two meanings of vulnerable", lines=(VULNERABLE_ADULT,)),
             Section(lines=(ABUSE_OF_POSITION, BOUNDARIES)),
-            Section(
-                heading="24-hour tactical advice and referrals",
-                lines=(turn.settings.referral_contact,),
-            ),
         ),
     )
     return [Reply(card=card)]

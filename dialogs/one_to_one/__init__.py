@@ -30,6 +30,7 @@ def register(router: Router) -> None:
     )
     router.command("one to one", handlers.one_to_one, roles=HOLDERS, listed=False)
     router.verb(VERB, handlers.record, roles=HOLDERS)
+    router.verb(jobs.OPEN, handlers.open, roles=HOLDERS)
     router.job(
         team_job(
             name=jobs.JOB,

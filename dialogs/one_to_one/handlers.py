@@ -62,6 +62,12 @@ class Handlers:
         }
         return await _record(turn, pcso, data, replace=False)
 
+    async def open(self, turn: Turn) -> list[Reply]:
+        """`one_to_one.open`, the reminder's "Record" button: the record form for the
+        collar, as `one-to-one COLLAR` shows it. It records nothing."""
+        pcso, team = await _pcso(turn, str((turn.data or {}).get("collar") or ""))
+        return [Reply(card=await self._card(turn, pcso, team))]
+
     async def record(self, turn: Turn) -> list[Reply]:
         data = turn.data or {}
         pcso, _team = await _pcso(turn, str(data.get("collar") or ""))

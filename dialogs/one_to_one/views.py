@@ -13,7 +13,7 @@ from dialogs.one_to_one.models import OneToOne
 from dialogs.one_to_one.queries import is_overdue, last_one_to_ones
 from dialogs.people import joined_on, person
 from dialogs.records import ExportContext, Row
-from dialogs.sections import PeriodContext, PeriodPart, ReviewContext, ReviewPart
+from dialogs.sections import ONE_TO_ONES, PeriodContext, PeriodPart, ReviewContext, ReviewPart
 from dialogs.wording import short_day
 from storage.models import Officer
 
@@ -24,19 +24,27 @@ COLUMNS = ("osara_progress", "engagement_notes", "pnb_checked")
 class OneToOneReview(ReviewPart):
     held: Mapping[int, date]
 
-    def attention(self, review: ReviewContext) -> Sequence[str]:
-        day, lines = review.days.day, []
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
+        """One line for every overdue one-to-one (one line each would fill a phone)."""
+        overdue = self._overdue(review)
+        if not overdue:
+            return ()
+        kind = "One-to-one overdue" if len(overdue) == 1 else "One-to-ones overdue"
+        return ((ONE_TO_ONES, f"{kind}: {'; '.join(overdue)}"),)
+
+    def _overdue(self, review: ReviewContext) -> list[str]:
+        """'Jordan Patel (P302) (last Mon 26 Oct 2026, 36 days ago)' for each one overdue."""
+        day, found = review.days.day, []
         for member in review.members:
             last = self.held.get(member.id)
             if not is_overdue(last, joined_on(member, review.zone), day):
                 continue
             who = person(member).label
             if last is None:
-                lines.append(f"One-to-one overdue: {who} (none recorded)")
+                found.append(f"{who} (none recorded)")
             else:
-                ago = (day - last).days
-                lines.append(f"One-to-one overdue: {who} (last {short_day(last)}, {ago} days ago)")
-        return lines
+                found.append(f"{who} (last {short_day(last)}, {(day - last).days} days ago)")
+        return found
 
 
 async def load_review(review: ReviewContext) -> ReviewPart:

@@ -35,4 +35,6 @@ def return_card(
         sections=tuple(sections),
         fields=(*count_fields(values), notes_field(current.notes if current else None)),
         actions=(Action(label, {"verb": VERB, "day": day.isoformat()}, style="positive"),),
+        summary=f"Your daily return for {short_day(day)}"
+        + (": recorded" if current else " – tap to send"),
     )

@@ -15,6 +15,7 @@ from dialogs.pcso_returns.models import PcsoReturn
 from dialogs.people import Person, names, person
 from dialogs.records import ExportContext, Row, dated_rows, officer_answers
 from dialogs.sections import (
+    RETURNS_MISSING,
     MyWeekContext,
     MyWeekPart,
     PeriodContext,
@@ -58,6 +59,13 @@ class PcsoReview(ReviewPart):
 
     def counts(self, review: ReviewContext) -> Sequence[tuple[str, Mapping[str, int]]]:
         return [(who.label, count_values(row)) for who, row in self._rows(review)[0]]
+
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
+        prev = review.days.previous
+        missing = self._rows(review)[1]
+        if prev is None or not missing:
+            return ()
+        return ((RETURNS_MISSING, f"No PCSO return for {short_day(prev)}: {names(missing)}"),)
 
     def sections(self, review: ReviewContext) -> Sequence[Section]:
         prev = review.days.previous

@@ -12,10 +12,10 @@ from dialogs.core import Action, Card, Field, Section
 from dialogs.counts import count_facts, count_fields, notes_field
 from dialogs.returns.models import OUTCOME_NOTE_MAX
 from dialogs.returns.queries import Outcome, ReturnView, latest_return
-from dialogs.tasks import TaskBook, TaskView, task_line
+from dialogs.tasks import TaskBook, TaskView, task_fact
 from dialogs.wording import local_hhmm, short_day
 from storage import officers
-from storage.models import Team
+from storage.models import Officer, Team
 
 VERB = "returns.submit"
 OUTCOME_TITLES = {"done": "Done", "part_done": "Part done", "not_done": "Not done"}
@@ -29,8 +29,9 @@ async def returns_card(
     latest = await latest_return(session, team.id, day)
     members = {m.id: m for m in await officers.members(session, team.id)}
     lines = [intro] if intro else []
-    lines.extend(task_line(t, members) for t in day_tasks)
-    if not day_tasks:
+    if day_tasks:
+        lines.append("Choose each task's outcome, check the team's counts, and send.")
+    else:
         lines.append("No tasks were set today: send the team counts.")
     sections = [Section(lines=tuple(lines))]
     if latest is not None:
@@ -40,30 +41,42 @@ async def returns_card(
         )
     counts = latest.counts if latest else None
     fields = (
-        *(f for t in day_tasks for f in _outcome_fields(t, latest)),
+        *(f for t in day_tasks for f in _outcome_fields(t, members, latest)),
         *count_fields(counts),
         notes_field(latest.notes if latest else None),
     )
     data = {"verb": VERB, "team": team.name, "day": day.isoformat()}
+    summary = f"Returns for {team.name}: " + (
+        f"{len(day_tasks)} task{'s' if len(day_tasks) != 1 else ''} to report"
+        if day_tasks
+        else "send the team counts"
+    )
     return Card(
         title=f"Returns: {team.name}, {short_day(day)}",
         sections=tuple(sections),
         fields=fields,
         actions=(Action("Send returns", data, style="positive"),),
+        summary=summary,
+        wide=True,
     )
 
 
-def _outcome_fields(task: TaskView, latest: ReturnView | None) -> tuple[Field, Field]:
+def _outcome_fields(
+    task: TaskView, members: Mapping[int, Officer], latest: ReturnView | None
+) -> tuple[Field, Field]:
+    """The task, with its outcome choice directly under it, then an optional note."""
     before = latest.outcomes.get(task.id) if latest else None
     n = task.position
+    label, what = task_fact(task, members)
     return (
         Field(
             f"outcome_{n}",
-            f"Task {n} outcome",
+            f"{label}: {what}",
             kind="choice",
             choices=tuple(OUTCOME_TITLES.items()),
             value=before.outcome if before else None,
             required=True,
+            error=f"Task {n}: choose done, part done or not done.",
         ),
         Field(
             f"note_{n}",
@@ -85,12 +98,11 @@ def recorded_card(
 ) -> Card:
     """What was recorded (and `said`, e.g. that the same returns sent again were already
     recorded)."""
-    lines = tuple(
-        f"{t.position}. {t.description}: {OUTCOME_TITLES[outcomes[t.id].outcome].lower()}"
+    done = tuple(
+        (f"Task {t.position}", f"{t.description}: {OUTCOME_TITLES[outcomes[t.id].outcome].lower()}")
         for t in tasks
     )
-    facts = count_facts(counts)
-    sections: tuple[Section, ...] = (Section(lines=lines, facts=facts),)
+    sections: tuple[Section, ...] = (Section(facts=done), Section(facts=count_facts(counts)))
     if said:
         sections = (*sections, Section(lines=(said,)))
     return Card(title=f"Returns recorded: {team.name}, {short_day(day)}", sections=sections)

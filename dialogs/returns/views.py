@@ -18,6 +18,8 @@ from dialogs.returns.models import TaskOutcome, TeamReturn
 from dialogs.returns.queries import ReturnView, done_tasks, latest_return, latest_return_ids
 from dialogs.router import Provided
 from dialogs.sections import (
+    RETURNS_MISSING,
+    TASKS_NOT_DONE,
     PeriodContext,
     PeriodLoad,
     PeriodPart,
@@ -47,6 +49,26 @@ class ReturnsReview(ReviewPart):
     def reports(self, review: ReviewContext) -> bool:
         return bool(self.tasks or self.returns or self._missing(review))
 
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
+        prev = review.days.previous
+        if prev is None:
+            return ()
+        if self._missing(review):
+            return ((RETURNS_MISSING, f"Returns not received for {short_day(prev)}"),)
+        undone = [
+            f"task {t.position} ({OUTCOME_TITLES[o].lower() if o else 'no outcome'})"
+            for t in self.tasks
+            if (o := self._outcome(t)) != "done"
+        ]
+        if not undone:
+            return ()
+        return ((TASKS_NOT_DONE, f"Tasks not done on {short_day(prev)}: {', '.join(undone)}"),)
+
+    def tally(self, review: ReviewContext) -> str | None:
+        if review.days.previous is None or not (self.returns or self._missing(review)):
+            return None
+        return "returns in" if self.returns else "returns not in"
+
     def counts(self, review: ReviewContext) -> Sequence[tuple[str, Mapping[str, int]]]:
         return [("team return", self.returns.counts)] if self.returns else []
 
@@ -55,24 +77,28 @@ class ReturnsReview(ReviewPart):
         if prev is None:
             return (Section(heading="Tasks", lines=("No previous briefing day.",)),)
         heading = f"Tasks and returns, {short_day(prev)}"
-        lines = [self._task_text(t) for t in self.tasks] or ["No tasks were set."]
+        tasks = tuple(self._task_fact(t) for t in self.tasks)
+        lines = [] if tasks else ["No tasks were set."]
         outstanding = [t for t in self.tasks if self._outcome(t) != "done"]
         if outstanding:
             lines.append("Outstanding: " + ", ".join(f"task {t.position}" for t in outstanding))
         returns = self.returns
         if returns is None:
             lines.append("Returns: not received.")
-            return (Section(heading=heading, lines=tuple(lines)),)
+            return (Section(heading=heading, facts=tasks), Section(lines=tuple(lines)))
         by = self.people.get(returns.submitted_by_id or 0)
         notes = f" Notes: {returns.notes}" if returns.notes else ""
         lines.append(f"Returns from {by.name if by else 'unknown'}.{notes}")
-        return (Section(heading=heading, lines=tuple(lines), facts=count_facts(returns.counts)),)
+        return (
+            Section(heading=heading, facts=tasks),
+            Section(lines=tuple(lines), facts=count_facts(returns.counts)),
+        )
 
     def _outcome(self, task: TaskView) -> str | None:
         outcome = self.returns.outcomes.get(task.id) if self.returns else None
         return outcome.outcome if outcome else None
 
-    def _task_text(self, task: TaskView) -> str:
+    def _task_fact(self, task: TaskView) -> tuple[str, str]:
         ref = f" [{task.reference}]" if task.reference else ""
         who = names(self.people[i] for i in task.assignee_ids if i in self.people)
         outcome = self.returns.outcomes.get(task.id) if self.returns else None
@@ -81,7 +107,7 @@ class ReturnsReview(ReviewPart):
         else:
             result = OUTCOME_TITLES[outcome.outcome].lower()
             result += f": {outcome.note}" if outcome.note else ""
-        return f"{task.position}. {task.description}{ref} — {who} — {result}"
+        return f"Task {task.position}", f"{task.description}{ref} — {who} — {result}"
 
 
 def review_loader(tasks: Provided[TaskBook]) -> ReviewLoad:

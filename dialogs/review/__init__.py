@@ -12,7 +12,7 @@ from datetime import timedelta
 from dialogs.jobs import on_briefing_days, team_job
 from dialogs.records import parse_time, whole
 from dialogs.review import periods
-from dialogs.review.card import VERB
+from dialogs.review.card import SHOW, VERB
 from dialogs.review.handlers import Handlers
 from dialogs.review.jobs import JOB, Reviews
 from dialogs.router import Router
@@ -38,6 +38,7 @@ def register(router: Router) -> None:
         summary="mark a team's morning review as read (the Reviewed button, typed)",
     )
     router.verb(VERB, handlers.acknowledge, roles=REVIEWERS)
+    router.verb(SHOW, handlers.refresh, roles=REVIEWERS)
     router.job(
         team_job(
             name=JOB,

@@ -1,16 +1,18 @@
-"""The morning review card: exceptions first, then each workflow's sections; one line when
-there is nothing to report. The "Reviewed" button shows until the viewer has marked this
-review as read."""
+"""The morning review card, one phone screen until expanded: a one-line tally, every
+exception that needs action (most urgent first), who reviewed it and the "Reviewed" button
+(until the viewer has marked this review as read); then each workflow's sections, folded
+under "Details". One line when there is nothing to report."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from dialogs.core import Action, Card, Section
+from dialogs.core import Action, Card, Fold, Section
 from dialogs.review.view import Review
 from dialogs.wording import local_hhmm, short_day
 
 VERB = "review.ack"
+SHOW = "review.show"  # read-only: the card as it now stands (a card's refresh)
 
 
 def review_card(review: Review, viewer_id: int, zone: ZoneInfo, *, said: str | None = None) -> Card:
@@ -18,16 +20,20 @@ def review_card(review: Review, viewer_id: int, zone: ZoneInfo, *, said: str | N
     "Reviewed" was already recorded)."""
     team, day = review.team, review.days.day
     title = f"Morning review: {team.name}, {short_day(day)}"
+    details: tuple[Fold, ...] = ()
     if review.nothing_to_report:
         sections: tuple[Section, ...] = (
             Section(lines=("Nothing to report: no answers, tasks, returns or flags recorded.",)),
         )
+        summary = f"Morning review {team.name}: nothing to report"
     else:
-        attention = review.attention() or ("No exceptions.",)
+        attention = review.attention()
         sections = (
-            Section(heading="Needs your attention", lines=attention),
-            *review.sections(),
+            Section(lines=(review.tally(len(attention)),)),
+            Section(heading="Needs your attention", lines=attention or ("No exceptions.",)),
         )
+        details = (Fold("Details", sections=tuple(review.sections())),)
+        summary = f"Morning review {team.name}: {len(attention)} need your attention"
     read_by = [p.id for p, _ in review.reads]
     if review.reads:
         seen = "; ".join(f"{p.name} at {local_hhmm(at, zone)}" for p, at in review.reads)
@@ -37,4 +43,12 @@ def review_card(review: Review, viewer_id: int, zone: ZoneInfo, *, said: str | N
     if viewer_id not in read_by:
         data = {"verb": VERB, "team": team.name, "date": day.isoformat()}
         actions = (Action("Reviewed", data, style="positive"),)
-    return Card(title=title, sections=sections, actions=actions)
+    return Card(
+        title=title,
+        sections=sections,
+        actions=actions,
+        details=details,
+        summary=summary,
+        refresh={"verb": SHOW, "team": team.name, "date": day.isoformat()},
+        wide=True,
+    )

@@ -36,6 +36,16 @@ class Handlers:
         )
         return [Reply(card=review_card(review, turn.officer.id, turn.zone))]
 
+    async def refresh(self, turn: Turn) -> list[Reply]:
+        """`review.show`, a card's refresh: the review as it now stands (who has read it),
+        for this viewer. It records nothing: the card was audited when it was shown."""
+        data = turn.data or {}
+        team = await choose_team(turn, str(data.get("team") or ""), command="review")
+        day = parse_date(data.get("date"), "date")
+        await _check_can_see(turn, team)
+        review = await load_review(turn.session, team, day, turn.zone, self._views)
+        return [Reply(card=review_card(review, turn.officer.id, turn.zone), replace=True)]
+
     async def acknowledge(self, turn: Turn) -> list[Reply]:
         """`review.ack`: the "Reviewed" button; the card is updated in place."""
         data = turn.data or {}

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.answers import hold
 from dialogs.people import Person, person
 from dialogs.review.models import ReviewRead
-from storage.models import MEMBER_ROLES, Officer, Supervision
+from storage.models import MEMBER_ROLES, Officer, Supervision, Team
 
 
 async def mark_read(
@@ -76,3 +76,31 @@ async def sergeant_loads(session: AsyncSession, sergeant_ids: Sequence[int]) -> 
         .group_by(Supervision.sergeant_id)
     )
     return {sergeant_id: count for sergeant_id, count in rows}
+
+
+async def sergeant_teams(
+    session: AsyncSession, sergeant_ids: Sequence[int]
+) -> dict[int, list[tuple[Team, int]]]:
+    """Sergeant id → (team, its active PCSOs and team leaders) for every team they
+    supervise, in team id order: the numbers add up to the sergeant's whole load."""
+    if not sergeant_ids:
+        return {}
+    members = (
+        select(func.count(Officer.id))
+        .where(
+            Officer.team_id == Team.id,
+            Officer.active.is_(True),
+            Officer.role.in_(MEMBER_ROLES),
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Supervision.sergeant_id, Team, members)
+        .join(Team, Team.id == Supervision.team_id)
+        .where(Supervision.sergeant_id.in_(list(sergeant_ids)))
+        .order_by(Supervision.sergeant_id, Team.id)
+    )
+    found: dict[int, list[tuple[Team, int]]] = {}
+    for sergeant_id, team, count in rows:
+        found.setdefault(sergeant_id, []).append((team, int(count or 0)))
+    return found

@@ -20,9 +20,16 @@ from dialogs.core import Section
 from dialogs.officer_day import BWV_CATEGORY
 from dialogs.people import Person, person
 from dialogs.presence import Presence
-from dialogs.review.queries import reads, sergeant_loads
+from dialogs.review.queries import reads, sergeant_teams
 from dialogs.router import Views
-from dialogs.sections import ReviewContext, ReviewDays, ReviewPart
+from dialogs.sections import (
+    SUPERVISION,
+    UNREACHABLE,
+    VULNERABLE,
+    ReviewContext,
+    ReviewDays,
+    ReviewPart,
+)
 from dialogs.wording import short_day
 from storage import officers
 from storage.models import Officer, Team
@@ -42,12 +49,13 @@ def review_days(team: Team, day: date) -> ReviewDays:
 @dataclass(frozen=True)
 class Review:
     """The review's context, each registered part (`review.<name>`, e.g.
-    `review.attendance`), and who has read it."""
+    `review.attendance`), who has read it, and what each of the team's sergeants
+    supervises (every team, with its members)."""
 
     context: ReviewContext
     parts: dict[str, ReviewPart]
     reads: tuple[tuple[Person, datetime], ...]
-    loads: dict[int, int]
+    supervised: dict[int, list[tuple[Team, int]]]
 
     def __getattr__(self, name: str) -> ReviewPart:
         parts = self.__dict__.get("parts", {})
@@ -65,25 +73,48 @@ class Review:
         return self.context.days
 
     def attention(self) -> tuple[str, ...]:
-        """What needs the sergeant's attention, most urgent kinds first; none is nothing."""
+        """Everything that needs the sergeant's action, most urgent kinds first (see the
+        ranks in `dialogs.sections`); none is nothing."""
         review = self.context
-        lines = [
-            _unreachable(m, since, review.zone)
+        flags = [
+            (UNREACHABLE, _unreachable(m, since, review.zone))
             for m in review.members
             if (since := m.unreachable_since) is not None
         ]
         for part in self.parts.values():
-            lines.extend(part.attention(review))
-        lines.extend(self._vulnerable())
+            flags.extend(part.flags(review))
+        flags.extend((VULNERABLE, line) for line in self._vulnerable())
         if not review.sergeants:
-            lines.append("Supervision: no active sergeant supervises this team.")
-        lines.extend(
-            f"Supervision: {person(s).label} oversees {self.loads.get(s.id, 0)} PCSOs, more "
-            f"than the ratio of {review.team.supervision_ratio}."
-            for s in review.sergeants
-            if self.loads.get(s.id, 0) > review.team.supervision_ratio
-        )
-        return tuple(lines)
+            flags.append((SUPERVISION, "Supervision: no active sergeant supervises this team."))
+        flags.extend((SUPERVISION, line) for line in self._over_ratio())
+        return tuple(line for _, line in sorted(flags, key=lambda flag: flag[0]))
+
+    def tally(self, attention: int) -> str:
+        """One line: how many things need action, then each part's few words."""
+        said = [t for part in self.parts.values() if (t := part.tally(self.context))]
+        head = f"{attention} need{'s' if attention == 1 else ''} your attention"
+        return " · ".join([head if attention else "Nothing needs your attention", *said])
+
+    def _over_ratio(self) -> list[str]:
+        """Each sergeant over the ratio, said once: in the review of the team (of those they
+        supervise) with the lowest ratio, with their PCSOs across all their teams."""
+        lines = []
+        for sergeant in self.context.sergeants:
+            teams = self.supervised.get(sergeant.id) or [(self.team, len(self.context.members))]
+            strictest = min(teams, key=lambda pair: (pair[0].supervision_ratio, pair[0].id))[0]
+            total = sum(count for _, count in teams)
+            if strictest.id != self.team.id or total <= strictest.supervision_ratio:
+                continue
+            split = (
+                " (" + ", ".join(f"{count} in {team.name}" for team, count in teams) + ")"
+                if len(teams) > 1
+                else ""
+            )
+            lines.append(
+                f"Supervision: {person(sergeant).label} oversees {total} PCSOs{split}, more than "
+                f"the ratio of {strictest.supervision_ratio}."
+            )
+        return lines
 
     def _vulnerable(self) -> list[str]:
         """Vulnerable-person engagements in the previous day's returns: check the footage."""
@@ -96,9 +127,14 @@ class Review:
         ]
         if not found or prev is None:
             return []
+        overlap = (
+            " (each return counts its own; the team return may include the PCSOs')"
+            if len(found) > 1
+            else ""
+        )
         return [
-            f"Engagements with vulnerable people on {short_day(prev)}: {', '.join(found)}. "
-            f'Check the footage is categorised "{BWV_CATEGORY}".'
+            f"Engagements with vulnerable people on {short_day(prev)}: {', '.join(found)}"
+            f'{overlap}. Check the footage is categorised "{BWV_CATEGORY}".'
         ]
 
     @property
@@ -113,9 +149,25 @@ class Review:
 
 
 def _unreachable(member: Officer, since: datetime, zone: ZoneInfo) -> str:
-    why = member.unreachable_reason
-    line = f"Cannot reach {person(member).label} since {short_day(since.astimezone(zone).date())}"
-    return line + (f" ({why[:80]})" if why else "")
+    day = short_day(since.astimezone(zone).date())
+    line = f"Cannot reach {person(member).label} since {day}"
+    return line + (f" ({why})" if (why := unreachable_why(member.unreachable_reason)) else "")
+
+
+def unreachable_why(reason: str | None) -> str:
+    """The stored delivery failure in plain words, never the raw error."""
+    if not reason:
+        return ""
+    said = reason.lower()
+    if "not installed" in said or "no conversation reference" in said:
+        return "they have not installed the bot"
+    if "slack" in said:
+        return "Slack could not be reached"
+    if any(code in said for code in ("403", "404", "forbidden", "not found", "removed")):
+        return "Teams says the app was removed"
+    if "no answer from" in said or "timeout" in said:
+        return "Teams did not answer in time"
+    return "Teams could not be reached"
 
 
 async def load_review(
@@ -135,5 +187,5 @@ async def load_review(
         context=context,
         parts=parts,
         reads=tuple(await reads(session, team.id, day)),
-        loads=await sergeant_loads(session, [s.id for s in sergeants]),
+        supervised=await sergeant_teams(session, [s.id for s in sergeants]),
     )

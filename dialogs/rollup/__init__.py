@@ -13,6 +13,7 @@ The delivery is keyed per inspector and day.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.calendar import briefing_days_between
-from dialogs.core import Card, Reply, Section, Turn, UserError
+from dialogs.core import Card, Fold, Reply, Section, Table, Turn, UserError
 from dialogs.jobs import Job, JobContext, fan_out
 from dialogs.periods import Period, load_period
 from dialogs.router import Router, Views
@@ -81,15 +82,53 @@ async def district_week(
     ]
 
 
+_PERCENT = re.compile(r"^(\d+)%")
+
+
 def rollup_card(district: str, day: date, weeks: Sequence[Period]) -> Card:
+    """One table: a column per team, worst first from the left, a row per figure, so each
+    figure compares across its row (narrow enough for a phone); each team's figures in full
+    (with what they are out of) under "Details"."""
     first, last = last_week(day)
-    sections = tuple(Section(heading=w.context.team.name, facts=w.team_facts()) for w in weeks) or (
-        Section(lines=("No teams in this district.",)),
+    title = f"Weekly roll-up: {district}, {short_day(first)} to {short_day(last)}"
+    if not weeks:
+        return Card(title=title, sections=(Section(lines=("No teams in this district.",)),))
+    ranked = sorted(weeks, key=lambda w: _standing(w.team_facts()))
+    facts = [w.team_facts() for w in ranked]
+    table = Table(
+        columns=("Last week", *(_short(w.context.team.name, district) for w in ranked)),
+        rows=tuple(
+            (label, *(_cell(team[n][1]) for team in facts)) for n, (label, _) in enumerate(facts[0])
+        ),
     )
+    full = tuple(Section(heading=w.context.team.name, facts=w.team_facts()) for w in ranked)
+    lines = ("Worst team first. Percentages of what was due; — where nothing was.",)
     return Card(
-        title=f"Weekly roll-up: {district}, {short_day(first)} to {short_day(last)}",
-        sections=sections,
+        title=title,
+        sections=(Section(lines=lines, table=table),),
+        details=(Fold("Details", sections=full),),
+        summary=f"Weekly roll-up: {district}, {len(weeks)} team{'s' if len(weeks) != 1 else ''}",
+        wide=True,
     )
+
+
+def _short(team: str, district: str) -> str:
+    """A team's name without the district's, where it starts with it: "CSU North"."""
+    rest = team.removeprefix(district).strip(" -–,")
+    return rest if team.startswith(district) and rest else team
+
+
+def _cell(value: str) -> str:
+    """A figure as its table cell: the percentage alone ("88%"), or the value."""
+    found = _PERCENT.match(value)
+    return f"{found.group(1)}%" if found else value
+
+
+def _standing(facts: Sequence[tuple[str, str]]) -> tuple[float, int]:
+    """Lower is worse: the average of the team's percentages, then more overdue is worse."""
+    rates = [int(m.group(1)) for _, v in facts if (m := _PERCENT.match(v))]
+    counts = [int(v) for _, v in facts if v.isdecimal()]
+    return (sum(rates) / len(rates) if rates else 100.0, -sum(counts))
 
 
 def rollup_time(_team: Team | None, day: date) -> time | None:

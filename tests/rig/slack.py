@@ -371,4 +371,12 @@ def _element_state(element: dict[str, Any], typed: str | None) -> dict[str, Any]
         return {"type": kind, "selected_options": on}
     if kind == "datepicker":
         return {"type": kind, "selected_date": typed or element.get("initial_date")}
+    if kind == "multi_static_select":
+        if typed is None:
+            return {"type": kind, "selected_options": element.get("initial_options", [])}
+        wanted = {value.strip() for value in typed.split(",")}
+        return {
+            "type": kind,
+            "selected_options": [o for o in element["options"] if o["value"] in wanted],
+        }
     return {"type": kind, "value": typed if typed is not None else element.get("initial_value")}

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.chat.cards import unescape
 from tests.rig.connector import FakeConnector, Sent
 
 TENANT = "11111111-2222-3333-4444-555555555555"
@@ -43,24 +44,75 @@ class Result:
 
 
 def card_texts(card: dict[str, Any]) -> list[str]:
+    """Every text, fact and button title of a card, in order, as written (a Markdown escape
+    such as "1\\." reads "1."); what older clients show instead (`fallback`) and the
+    card's `refresh` are not shown, so they are left out."""
     texts: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("type") == "TextBlock":
-                texts.append(node.get("text", ""))
+                texts.append(unescape(node.get("text", "")))
             if node.get("type") == "FactSet":
-                texts.extend(f"{f['title']}: {f['value']}" for f in node.get("facts", []))
+                texts.extend(unescape(f"{f['title']}: {f['value']}") for f in node.get("facts", []))
             if node.get("type", "").startswith("Action."):
                 texts.append(node.get("title", ""))
-            for value in node.values():
-                walk(value)
+            for key, value in node.items():
+                if key not in ("fallback", "refresh"):
+                    walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)
 
     walk(card)
     return texts
+
+
+def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a card, in order: the card's own, those in the body (also hidden
+    ones) and those of forms opened by a button; not the fallbacks for older clients."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action."):
+                found.append(node)
+            for key, value in node.items():
+                if key not in ("fallback", "refresh"):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card.get("body"))
+    walk(card.get("actions"))
+    return found
+
+
+def action(card: dict[str, Any] | None, title: str) -> dict[str, Any]:
+    """The button titled `title` (see `actions`)."""
+    assert card is not None
+    return next(a for a in actions(card) if a.get("title") == title)
+
+
+def inputs(card: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Every input of a card by id: in the body, hidden containers and buttons' forms."""
+    assert card is not None
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                found[node["id"]] = node
+            for key, value in node.items():
+                if key not in ("fallback", "refresh"):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
 
 
 @dataclass

@@ -191,6 +191,14 @@ def _element_value(element: Mapping[str, Any]) -> str | None:
     if kind == "static_select":
         option = element.get("selected_option")
         value = option.get("value") if isinstance(option, Mapping) else None
+    elif kind == "multi_static_select":
+        chosen = element.get("selected_options")
+        picked = [
+            str(o["value"])
+            for o in (chosen if isinstance(chosen, list) else [])
+            if isinstance(o, Mapping) and isinstance(o.get("value"), str)
+        ]
+        value = ",".join(picked)
     elif kind == "checkboxes":
         chosen = element.get("selected_options")
         options = chosen if isinstance(chosen, list) else []

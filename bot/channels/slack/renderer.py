@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from dialogs.core import Action, Card, Field, Reply, Section
+from dialogs.core import Action, Card, Field, Fold, Reply, Section, Table
 
 # Block Kit's limits (https://docs.slack.dev/reference/block-kit).
 BLOCKS_MAX = 50
@@ -47,19 +47,47 @@ def message(reply: Reply) -> dict[str, Any]:
     if reply.text:
         blocks.insert(0, _mrkdwn_section(escape(reply.text)))
     _check_count(blocks, reply.card)
-    fallback = "\n".join(t for t in (reply.text, fallback_text(reply.card)) if t)
+    # The notification shows the start of `text`: the card's summary comes first.
+    parts = (reply.card.summary, reply.text, fallback_text(reply.card))
+    fallback = "\n".join(t for t in parts if t)
     return {"text": escape(_clip(fallback, FALLBACK_MAX)), "blocks": blocks}
 
 
 def to_blocks(card: Card) -> list[dict[str, Any]]:
+    """Title, sections, inputs, folded inputs, buttons, then folded details after a
+    divider (Slack has nothing to fold with: the details are simply shown last)."""
+    ids = _Ids()
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain(card.title, HEADER_MAX)},
     ]
     for section in card.sections:
-        blocks.extend(_section(section))
+        blocks.extend(_section(section, ids))
     blocks.extend(_input(field) for field in card.fields)
-    blocks.extend(_actions(card))
+    for fold in card.more:
+        blocks.extend(_fold(fold, ids))
+    blocks.extend(_actions(card, ids))
+    for fold in card.details:
+        blocks.extend(_fold(fold, ids))
     _check_count(blocks, card)
+    return blocks
+
+
+class _Ids:
+    """Unique block ids for the buttons of one message."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"actions-{self.count - 1}"
+
+
+def _fold(fold: Fold, ids: _Ids) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, _mrkdwn_section(f"*{escape(fold.title)}*")]
+    for section in fold.sections:
+        blocks.extend(_section(section, ids))
+    blocks.extend(_input(field) for field in fold.fields)
     return blocks
 
 
@@ -73,11 +101,14 @@ def _check_count(blocks: list[dict[str, Any]], card: Card) -> None:
 def fallback_text(card: Card) -> str:
     """The card as plain lines: title, headings, lines and facts."""
     lines = [card.title]
-    for section in card.sections:
+    sections = [*card.sections, *(s for fold in card.details for s in fold.sections)]
+    for section in sections:
         if section.heading:
             lines.append(section.heading)
         lines.extend(section.lines)
         lines.extend(f"{name}: {value}" for name, value in section.facts)
+        if section.table is not None:
+            lines.extend(_table_lines(section.table))
     return "\n".join(lines)
 
 
@@ -93,7 +124,7 @@ def unescape(text: str) -> str:
 # --- sections ----------------------------------------------------------------------------
 
 
-def _section(section: Section) -> list[dict[str, Any]]:
+def _section(section: Section, ids: _Ids) -> list[dict[str, Any]]:
     parts = [f"*{escape(section.heading)}*"] if section.heading else []
     parts.extend(escape(line) for line in section.lines)
     blocks = [_mrkdwn_section(chunk) for chunk in _chunks("\n".join(parts), SECTION_TEXT_MAX)]
@@ -103,7 +134,27 @@ def _section(section: Section) -> list[dict[str, Any]]:
     ]
     for start in range(0, len(facts), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": facts[start : start + FIELDS_PER_SECTION]})
+    if section.table is not None:
+        table = "\n".join(_table_lines(section.table))
+        blocks.extend(_mrkdwn_section(f"```{escape(c)}```") for c in _chunks(table, 2990))
+    elements = [_button(action) for action in section.actions]
+    elements.extend(_link(title, url) for title, url in section.links)
+    if len(elements) == 1 and blocks and "text" in blocks[-1] and not section.facts:
+        # One button beside its text (a section's accessory): one block, not two.
+        blocks[-1]["accessory"] = elements[0] | {"action_id": f"action-{ids.next()}"}
+    else:
+        blocks.extend(_action_blocks(elements, ids))
     return blocks
+
+
+def _table_lines(table: Table) -> list[str]:
+    """The table as aligned plain-text columns (Slack has no tables)."""
+    rows = [table.columns, *table.rows]
+    widths = [max(len(row[i]) if i < len(row) else 0 for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+        for row in rows
+    ]
 
 
 def _mrkdwn_section(text: str) -> dict[str, Any]:
@@ -141,7 +192,9 @@ def _input(field: Field) -> dict[str, Any]:
 
 def _element(field: Field) -> dict[str, Any]:
     if field.kind == "choice":
-        return _select(field)
+        return _multi_select(field) if field.several else _select(field)
+    if field.kind == "number":
+        return _number(field)
     if field.kind == "toggle":
         return _checkbox(field)
     if field.kind == "date":
@@ -171,6 +224,38 @@ def _select(field: Field) -> dict[str, Any]:
     chosen = [o for o in options if o["value"] == field.value]
     if chosen:
         element["initial_option"] = chosen[0]
+    return element
+
+
+def _multi_select(field: Field) -> dict[str, Any]:
+    options = [_option(value, title) for value, title in field.choices[:OPTIONS_MAX]]
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": field.id,
+        "placeholder": _plain(field.placeholder or "Choose", PLACEHOLDER_MAX),
+        "options": options,
+    }
+    chosen = {v.strip() for v in (field.value or "").split(",")}
+    initial = [o for o in options if o["value"] in chosen]
+    if initial:
+        element["initial_options"] = initial
+    return element
+
+
+def _number(field: Field) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": field.id,
+        "is_decimal_allowed": False,
+    }
+    if field.number is not None:
+        element["initial_value"] = str(field.number)
+    if field.minimum is not None:
+        element["min_value"] = str(field.minimum)
+    if field.maximum is not None:
+        element["max_value"] = str(field.maximum)
+    if field.placeholder:
+        element["placeholder"] = _plain(field.placeholder, PLACEHOLDER_MAX)
     return element
 
 
@@ -219,28 +304,38 @@ def _is_date(text: str) -> bool:
 # --- buttons -----------------------------------------------------------------------------
 
 
-def _actions(card: Card) -> list[dict[str, Any]]:
-    elements = [_button(n, action) for n, action in enumerate(card.actions)]
-    elements.extend(
-        {
-            "type": "button",
-            "action_id": f"link-{n}",
-            "text": _plain(title, BUTTON_TEXT_MAX),
-            "url": url,
-        }
-        for n, (title, url) in enumerate(card.links)
-    )
-    return [
-        {
-            "type": "actions",
-            "block_id": f"actions-{start // ELEMENTS_PER_ACTIONS}",
-            "elements": elements[start : start + ELEMENTS_PER_ACTIONS],
-        }
-        for start in range(0, len(elements), ELEMENTS_PER_ACTIONS)
-    ]
+def _actions(card: Card, ids: _Ids) -> list[dict[str, Any]]:
+    """The card's buttons and links; then each button with its own form, below a divider
+    with the form's inputs above it (Slack has no form that opens under a button)."""
+    elements = [_button(action) for action in card.actions if not action.fields]
+    elements.extend(_link(title, url) for title, url in card.links)
+    blocks = _action_blocks(elements, ids)
+    for action in card.actions:
+        if action.fields:
+            blocks.append({"type": "divider"})
+            blocks.extend(_input(field) for field in action.fields)
+            blocks.extend(_action_blocks([_button(action)], ids))
+    return blocks
 
 
-def _button(n: int, action: Action) -> dict[str, Any]:
+def _link(title: str, url: str) -> dict[str, Any]:
+    return {"type": "button", "text": _plain(title, BUTTON_TEXT_MAX), "url": url}
+
+
+def _action_blocks(elements: list[dict[str, Any]], ids: _Ids) -> list[dict[str, Any]]:
+    """Buttons in `actions` blocks of at most 25, each button's action id unique."""
+    blocks = []
+    for start in range(0, len(elements), ELEMENTS_PER_ACTIONS):
+        block_id = ids.next()
+        chunk = [
+            e | {"action_id": f"{'link' if 'url' in e else 'action'}-{block_id[8:]}-{n}"}
+            for n, e in enumerate(elements[start : start + ELEMENTS_PER_ACTIONS])
+        ]
+        blocks.append({"type": "actions", "block_id": block_id, "elements": chunk})
+    return blocks
+
+
+def _button(action: Action, *, title: str | None = None) -> dict[str, Any]:
     value = json.dumps(dict(action.data), separators=(",", ":"), ensure_ascii=False)
     if len(value) > BUTTON_VALUE_MAX:
         raise ValueError(
@@ -249,8 +344,7 @@ def _button(n: int, action: Action) -> dict[str, Any]:
         )
     button: dict[str, Any] = {
         "type": "button",
-        "action_id": f"action-{n}",
-        "text": _plain(action.title, BUTTON_TEXT_MAX),
+        "text": _plain(title or action.title, BUTTON_TEXT_MAX),
         "value": value,
     }
     if action.style in BUTTON_STYLES:

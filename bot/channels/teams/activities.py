@@ -196,7 +196,11 @@ def message(
     reply: Reply, reference: dict[str, Any], *, reply_to: str | None = None
 ) -> dict[str, Any]:
     """The reply as a message activity addressed by a conversation reference: from the bot,
-    to the user, in the conversation (what the SDK's `apply_conversation_reference` does)."""
+    to the user, in the conversation (what the SDK's `apply_conversation_reference` does).
+    A card's `summary` is the activity's, which Teams shows in the notification and the
+    chat list; the card's refresh is for the reference's user."""
+    user = reference.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
     activity: dict[str, Any] = {
         "type": "message",
         "channelId": reference.get("channelId"),
@@ -208,19 +212,20 @@ def message(
         "text": reply.text,
     }
     if reply.card is not None:
-        activity["attachments"] = [
-            {"contentType": ADAPTIVE_CARD_CONTENT_TYPE, "content": to_adaptive(reply.card)}
-        ]
+        activity["summary"] = reply.card.summary or None
+        content = to_adaptive(reply.card, user_id=user_id if isinstance(user_id, str) else None)
+        activity["attachments"] = [{"contentType": ADAPTIVE_CARD_CONTENT_TYPE, "content": content}]
     return {k: v for k, v in activity.items() if v is not None}
 
 
-def invoke_body(reply: Reply) -> dict[str, Any]:
-    """An `adaptiveCard/action` answer: the updated card, or the reply's words."""
+def invoke_body(reply: Reply, user_id: str | None = None) -> dict[str, Any]:
+    """An `adaptiveCard/action` answer: the updated card (refreshed for `user_id`, who
+    acted on it), or the reply's words."""
     if reply.card is not None and reply.replace:
         return {
             "statusCode": 200,
             "type": ADAPTIVE_CARD_CONTENT_TYPE,
-            "value": to_adaptive(reply.card),
+            "value": to_adaptive(reply.card, user_id=user_id),
         }
     return message_body(reply.text or "Done.")
 

@@ -286,7 +286,7 @@ def _plan(
     outgoing: list[Outgoing] = []
     for reply in outcome.replies:
         if is_invoke and body is None:
-            body = invoke_body(reply)
+            body = invoke_body(reply, activity.sender_id)
             if reply.card is None or reply.replace:
                 continue
         in_place = reply.replace and reply.card and activity.reply_to_id and not is_invoke
