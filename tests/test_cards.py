@@ -23,7 +23,7 @@ from dialogs.review.models import ReviewRead
 from storage.models import AuditEntry, Team
 from tests.rig.officer_day import Clock, deliver, run
 from tests.rig.supervision import joined_long_ago
-from tests.rig.teams import action, actions, card_texts, inputs
+from tests.rig.teams import action, actions, card_texts, inputs, nodes
 
 TUESDAY = date(2026, 12, 1)
 CSU = "Maidstone CSU North"
@@ -164,20 +164,11 @@ async def test_every_card_is_correct(people, connector, sessions, settings, cloc
 def _texts_as_sent(card: dict[str, Any]) -> list[str]:
     """Every TextBlock text and fact as the card carries it (escapes included)."""
     found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(node["text"])
-            if node.get("type") == "FactSet":
-                found.extend(f"{f['title']}\n{f['value']}" for f in node["facts"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
+    for node in nodes(card):
+        if node.get("type") == "TextBlock":
+            found.append(node["text"])
+        if node.get("type") == "FactSet":
+            found.extend(f"{f['title']}\n{f['value']}" for f in node["facts"])
     return found
 
 

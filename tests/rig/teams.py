@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,50 +44,36 @@ class Result:
         return "\n".join(parts)
 
 
+def nodes(card: Any) -> Iterator[dict[str, Any]]:
+    """Every element of a card, depth first, in order: also hidden containers and the forms
+    buttons open; not the fallbacks for older clients nor the refresh action."""
+    if isinstance(card, dict):
+        yield card
+        for key, value in card.items():
+            if key not in ("fallback", "refresh"):
+                yield from nodes(value)
+    elif isinstance(card, list):
+        for value in card:
+            yield from nodes(value)
+
+
 def card_texts(card: dict[str, Any]) -> list[str]:
-    """Every text, fact and button title of a card, in order, as written (a Markdown escape
-    such as "1\\." reads "1."); what older clients show instead (`fallback`) and the
-    card's `refresh` are not shown, so they are left out."""
     texts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                texts.append(unescape(node.get("text", "")))
-            if node.get("type") == "FactSet":
-                texts.extend(unescape(f"{f['title']}: {f['value']}") for f in node.get("facts", []))
-            if node.get("type", "").startswith("Action."):
-                texts.append(node.get("title", ""))
-            for key, value in node.items():
-                if key not in ("fallback", "refresh"):
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
+    for node in nodes(card):
+        if node.get("type") == "TextBlock":
+            texts.append(unescape(node.get("text", "")))
+        if node.get("type") == "FactSet":
+            texts.extend(unescape(f"{f['title']}: {f['value']}") for f in node.get("facts", []))
+        if str(node.get("type", "")).startswith("Action."):
+            texts.append(node.get("title", ""))
     return texts
 
 
 def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
     """Every button of a card, in order: the card's own, those in the body (also hidden
     ones) and those of forms opened by a button; not the fallbacks for older clients."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for key, value in node.items():
-                if key not in ("fallback", "refresh"):
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card.get("body"))
-    walk(card.get("actions"))
-    return found
+    found = [*nodes(card.get("body")), *nodes(card.get("actions"))]
+    return [node for node in found if str(node.get("type", "")).startswith("Action.")]
 
 
 def action(card: dict[str, Any] | None, title: str) -> dict[str, Any]:
@@ -98,21 +85,11 @@ def action(card: dict[str, Any] | None, title: str) -> dict[str, Any]:
 def inputs(card: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Every input of a card by id: in the body, hidden containers and buttons' forms."""
     assert card is not None
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = node
-            for key, value in node.items():
-                if key not in ("fallback", "refresh"):
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return {
+        node["id"]: node
+        for node in nodes(card)
+        if str(node.get("type", "")).startswith("Input.") and "id" in node
+    }
 
 
 @dataclass
