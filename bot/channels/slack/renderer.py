@@ -192,7 +192,7 @@ def _input(field: Field) -> dict[str, Any]:
 
 def _element(field: Field) -> dict[str, Any]:
     if field.kind == "choice":
-        return _multi_select(field) if field.several else _select(field)
+        return _select(field)
     if field.kind == "number":
         return _number(field)
     if field.kind == "toggle":
@@ -214,31 +214,21 @@ def _element(field: Field) -> dict[str, Any]:
 
 
 def _select(field: Field) -> dict[str, Any]:
+    """A choice; one of several choices (`several`) keeps its value comma-separated, as
+    Teams sends it."""
     options = [_option(value, title) for value, title in field.choices[:OPTIONS_MAX]]
     element: dict[str, Any] = {
-        "type": "static_select",
+        "type": "multi_static_select" if field.several else "static_select",
         "action_id": field.id,
         "placeholder": _plain(field.placeholder or "Choose", PLACEHOLDER_MAX),
         "options": options,
     }
-    chosen = [o for o in options if o["value"] == field.value]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return element
-
-
-def _multi_select(field: Field) -> dict[str, Any]:
-    options = [_option(value, title) for value, title in field.choices[:OPTIONS_MAX]]
-    element: dict[str, Any] = {
-        "type": "multi_static_select",
-        "action_id": field.id,
-        "placeholder": _plain(field.placeholder or "Choose", PLACEHOLDER_MAX),
-        "options": options,
-    }
-    chosen = {v.strip() for v in (field.value or "").split(",")}
+    chosen = {v.strip() for v in (field.value or "").split(",")} if field.several else {field.value}
     initial = [o for o in options if o["value"] in chosen]
-    if initial:
+    if initial and field.several:
         element["initial_options"] = initial
+    elif initial:
+        element["initial_option"] = initial[0]
     return element
 
 
