@@ -1,4 +1,4 @@
-"""Configuration from environment variables and a `.env` file (names as in SPEC.md)."""
+"""Configuration from environment variables and a `.env` file (names as in docs/guide.md, "Settings")."""
 
 from __future__ import annotations
 

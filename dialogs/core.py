@@ -47,7 +47,7 @@ FieldKind = Literal["text", "number", "choice", "toggle", "date"]
 
 @dataclass(frozen=True)
 class Field:
-    """An input on a card. `id` is the store's field name (SPEC.md's verb table)."""
+    """An input on a card. `id` is the store's field name (docs/guide.md's verb table)."""
 
     id: str
     label: str

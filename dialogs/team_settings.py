@@ -1,7 +1,7 @@
 """Team settings CSV: validate every row, then apply them to existing teams in one go.
 
 Columns: `team` (required; a team already on the roster) and any of SETTINGS, the `Team`
-columns the workflows register (`router.team_setting`). A blank cell means SPEC.md's
+columns the workflows register (`router.team_setting`). A blank cell means docs/guide.md's
 default (the column's); a column left out of the file leaves that setting as it is; a team
 with no row keeps its settings. Nothing is applied when any row is bad, or when a team's
 settings together break a rule a workflow registered (`router.team_check`).

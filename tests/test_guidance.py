@@ -1,4 +1,4 @@
-"""`vulnerability` guidance and role-aware `help` (SPEC.md workflow 8)."""
+"""`vulnerability` guidance and role-aware `help` (docs/guide.md, "Guidance")."""
 
 from __future__ import annotations
 

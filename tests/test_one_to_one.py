@@ -1,4 +1,4 @@
-"""Monthly one-to-ones end to end (SPEC.md workflow 6): reminders, recording, overdue."""
+"""Monthly one-to-ones end to end (docs/guide.md, "One-to-ones"): reminders, recording, overdue."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inspector's weekly roll-up end to end (SPEC.md workflow 7), on SQLite and PostgreSQL."""
+"""The inspector's weekly roll-up end to end (docs/guide.md, "The roll-up"), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

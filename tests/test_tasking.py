@@ -1,4 +1,4 @@
-"""Team-leader tasking and returns end to end, and the returns reminder (SPEC.md workflow 2)."""
+"""Team-leader tasking and returns end to end, and the returns reminder (docs/guide.md, "Tasking and returns")."""
 
 from __future__ import annotations
 

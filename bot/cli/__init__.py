@@ -1,4 +1,4 @@
-"""`pcso-bot`: the one console command for operators (SPEC.md, "Operating it").
+"""`pcso-bot`: the one console command for operators (docs/guide.md, "Commands").
 
 Each command group registers itself from its own module; what they share is in `common`.
 """

@@ -1,4 +1,4 @@
-"""The `retention-purge` job: data older than `PCSO_RETENTION_DAYS` is deleted (SPEC.md).
+"""The `retention-purge` job: data older than `PCSO_RETENTION_DAYS` is deleted (docs/guide.md).
 
 A mapped class opts in by naming the date or datetime column that dates a row in
 `__retention__`, so a new workflow's tables are purged without a change here. Rows that
