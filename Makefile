@@ -16,7 +16,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The installed command has no default database: here, a local `.env` names ./pcso.db, so
+# the README's other commands, run from this directory, find the same store.
 run: $(STAMP)
+	@if [ ! -e .env ]; then \
+		echo 'DATABASE_URL=sqlite:///pcso.db' > .env; \
+		echo 'make run: no .env here, so wrote one with DATABASE_URL=sqlite:///pcso.db (a local SQLite store, ./pcso.db)'; \
+	fi
 	$(BIN)/pcso-bot db upgrade
 	$(BIN)/pcso-bot serve
 
@@ -24,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot dialogs storage
+	$(BIN)/hadolint docs/deploy/Dockerfile
 
 test: $(STAMP) lint
 	$(BIN)/pytest

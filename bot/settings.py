@@ -1,15 +1,23 @@
-"""Configuration from environment variables and a `.env` file (names as in docs/guide.md, "Settings")."""
+"""Configuration from environment variables and a `.env` file.
+
+The names are the documented ones (docs/guide.md, "Settings").
+"""
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///pcso.db"
+from bot.logs import LogSettings
+
+# No default store: the operator says where it is (`make run` writes a local `.env` with
+# DATABASE_URL=sqlite:///pcso.db), so no command creates a database where it happens to run.
+DEFAULT_DATABASE_URL = ""
 PUBLIC_CLOUD = {
     "TO_CHANNEL_FROM_BOT_LOGIN_URL": (
         "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
@@ -24,8 +32,9 @@ PUBLIC_CLOUD = {
 }
 
 
-class Settings(BaseSettings):
-    """Everything an operator can set. Field aliases are the documented variable names."""
+class Settings(LogSettings):
+    """Everything an operator can set. Field aliases are the documented variable names;
+    the logging settings (`PCSO_LOG_LEVEL`, `PCSO_LOG_FORMAT`) come from `LogSettings`."""
 
     model_config = SettingsConfigDict(
         env_file=".env", extra="ignore", populate_by_name=True, case_sensitive=False
@@ -84,6 +93,15 @@ class Settings(BaseSettings):
     # One HTTP connection pool for every call to the Bot Connector (replies, look-ups and
     # proactive sends), sized at start-up.
     teams_connections: int = Field(256, ge=1, validation_alias="PCSO_TEAMS_CONNECTIONS")
+    # The Teams app package and the Slack app manifest (`pcso-bot manifest build`, which checks
+    # them): the bot's public HTTPS host name (no scheme, port or path), and the publisher and
+    # pages Teams shows with the app. The service serves no such pages, so the URLs have no
+    # default: they are the force's own support, privacy and terms pages.
+    public_host: str = Field("", validation_alias="PCSO_PUBLIC_HOST")
+    developer_name: str = Field("PCSO daily-workflow bot", validation_alias="PCSO_DEVELOPER_NAME")
+    website_url: str = Field("", validation_alias="PCSO_WEBSITE_URL")
+    privacy_url: str = Field("", validation_alias="PCSO_PRIVACY_URL")
+    terms_url: str = Field("", validation_alias="PCSO_TERMS_URL")
 
     @field_validator("timezone")
     @classmethod
@@ -104,6 +122,9 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value[len("postgresql://") :]
         if value.startswith("sqlite:///"):
             value = "sqlite+aiosqlite:///" + value[len("sqlite:///") :]
+        if value.startswith("postgresql+asyncpg://") and "sslmode=" in value:
+            # libpq's `sslmode=require` (what pg_dump and psql take) is asyncpg's `ssl=`.
+            value = re.sub(r"([?&])sslmode=", r"\1ssl=", value)
         return value
 
     @model_validator(mode="after")

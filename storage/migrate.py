@@ -46,6 +46,16 @@ def expected_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every revision this code's migrations hold: a database at any other was migrated by
+    a newer version of the code."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(revision.revision for revision in script.walk_revisions("base", "heads"))
+
+
 async def current_heads(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as connection:
         return await connection.run_sync(_current)

@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import sys
-import zipfile
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -111,14 +110,3 @@ async def test_bad_configuration_is_explained_without_a_traceback(database_url):
     assert code == 2
     assert "bad configuration: PCSO_TIMEZONE" in err
     assert "Traceback" not in err
-
-
-async def test_manifest_build_makes_a_teams_package(database_url, tmp_path):
-    out_zip = tmp_path / "app.zip"
-    root = Path(__file__).parent.parent
-    code, _out, err = await pcso_bot(
-        database_url, "manifest", "build", "--out", str(out_zip), cwd=root
-    )
-    assert code == 0, err
-    with zipfile.ZipFile(out_zip) as package:
-        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]

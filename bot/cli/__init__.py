@@ -1,17 +1,23 @@
 """`pcso-bot`: the one console command for operators (docs/guide.md, "Commands").
 
 Each command group registers itself from its own module; what they share is in `common`.
+A command raises what went wrong; `main` is the one place it becomes one line on stderr and
+an exit status (`bot.cli.errors`: 2 usage or configuration, 1 an operation that failed).
+`pcso-bot --debug …` adds the traceback and logs at DEBUG.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from typing import NoReturn, cast
 
-from pydantic import ValidationError
-
+from bot import logs
+from bot.cli import errors
 from bot.cli.chat import add_chat
 from bot.cli.common import CommandError
 from bot.cli.db import add_db
@@ -21,6 +27,7 @@ from bot.cli.manifest import add_manifest
 from bot.cli.roster import add_roster
 from bot.cli.serve import add_serve
 from bot.cli.teams import add_teams
+from bot.logs import LogSettings
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -38,33 +45,52 @@ REGISTRARS: tuple[Registrar, ...] = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one line like every other error (status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(errors.USAGE, f"{errors.PREFIX}{message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pcso-bot", description="The PCSO daily-workflow bot for Microsoft Teams and Slack."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log at DEBUG, and show the full traceback of an error",
+    )
+    # Its subparsers are `Parser`s too (argparse makes them of the parser's own class).
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", required=True),
+    )
     for register in REGISTRARS:
         register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are noise here
     args = build_parser().parse_args(argv)
     try:
+        chosen = LogSettings()  # PCSO_LOG_LEVEL, PCSO_LOG_FORMAT; a bad value is one line too
+        logs.configure(chosen.log_level, chosen.log_format, debug=args.debug)
         return int(args.func(args))
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-            for e in error.errors()
-        )
-        print(f"pcso-bot: bad configuration: {problems}", file=sys.stderr)
-        return 2
-    except CommandError as error:
-        print(f"pcso-bot: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        return 130
+        return errors.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`): nobody to tell
+        return errors.FAILED
+    except Exception as error:  # noqa: BLE001 - the one place any failure becomes words
+        failure = errors.explain(error, debug=args.debug)
+        if args.debug:
+            traceback.print_exc()
+        errors.report(failure, sys.stderr)
+        return failure.status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 
-from bot.cli.common import load_settings
+from bot.cli.common import load_settings, require_migrated
 
 
 def add_chat(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +22,8 @@ def add_chat(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    asyncio.run(require_migrated(settings))  # it reads the officer from the roster
     from bot.chat import run
 
-    return run(args.collar, args.bot_url, load_settings())
+    return run(args.collar, args.bot_url, settings)

@@ -2,7 +2,14 @@
 own analysis (attendance, tasks and outcomes, counts, BWV answers, one-to-ones).
 
 Each export is written to the audit log with its scope and size, in the same transaction
-that reads the data.
+that reads the data. With `--out`, the file is written (beside the target, under a temporary
+name) before that transaction commits and put in place after, so an export that is audited
+was written, and a failed one leaves no file and no audit entry.
+
+Exit statuses (as every command's, `bot.cli.errors`): 2 when the operator must fix how it
+was run, nothing read or audited (a bad date, an unknown team, an `--out` whose directory
+does not exist or cannot be written, like a missing input file elsewhere); 1 when writing
+fails midway (a full disk), with nothing audited.
 """
 
 from __future__ import annotations
@@ -11,12 +18,15 @@ import argparse
 import asyncio
 import io
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from bot.cli.common import CommandError, OutputFile, in_transaction, operator
 
-from bot.cli.common import in_transaction, operator
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,48 +38,47 @@ def add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=_export)
 
 
-class ExportError(Exception):
-    """An operator mistake: printed as one line, exit status 2, nothing exported."""
-
-
 def _date(raw: str, option: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError as error:
-        raise ExportError(f"{option} {raw!r} is not a date: use YYYY-MM-DD") from error
+        raise CommandError(f"{option} {raw!r} is not a date: use YYYY-MM-DD") from error
 
 
 def _export(args: argparse.Namespace) -> int:
-    try:
-        written, text = _run(args)
-    except ExportError as error:
-        print(f"pcso-bot: {error}", file=sys.stderr)
-        return 2
+    first, last = _date(args.first, "--from"), _date(args.last, "--to")
+    if last < first:
+        raise CommandError("--to is before --from")
     if args.out is None:
+        written, text = asyncio.run(in_transaction(_work(args, first, last, None)))
         sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"{written} records written to {args.out}", file=sys.stderr)
+        return 0
+    with OutputFile(args.out) as out:
+        written, _ = asyncio.run(in_transaction(_work(args, first, last, out)))
+        out.commit()
+    print(f"{written} records written to {args.out}", file=sys.stderr)
     return 0
 
 
-def _run(args: argparse.Namespace) -> tuple[int, str]:
-    from bot.clock import system_clock
+def _work(
+    args: argparse.Namespace, first: date, last: date, out: OutputFile | None
+) -> Callable[[AsyncSession], Awaitable[tuple[int, str]]]:
+    """The export's transaction: read, write the file (if any), audit; the records and the
+    CSV text (for stdout)."""
 
-    first, last = _date(args.first, "--from"), _date(args.last, "--to")
-    if last < first:
-        raise ExportError("--to is before --from")
-    buffer = io.StringIO()
-
-    async def work(session: AsyncSession) -> int:
+    async def work(session: AsyncSession) -> tuple[int, str]:
+        from bot.clock import system_clock
         from dialogs.export import Scope, write_csv
         from storage import audit, officers
 
         team = await officers.team_by_name(session, args.team) if args.team else None
         if args.team and team is None:
-            raise ExportError(f"unknown team {args.team!r}")
+            raise CommandError(f"unknown team {args.team!r}")
         scope = Scope(first=first, last=last, team_id=team.id if team else None)
+        buffer = io.StringIO()
         written = await write_csv(session, buffer, scope)
+        if out is not None:
+            out.write(buffer.getvalue())
         await audit.record(
             session,
             "export",
@@ -81,7 +90,6 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
             records=written,
             out=str(args.out) if args.out else "stdout",
         )
-        return written
+        return written, buffer.getvalue()
 
-    written = asyncio.run(in_transaction(work))
-    return written, buffer.getvalue()
+    return work

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import in_transaction, operator, read_csv
+from bot.cli.common import in_transaction, operator, read_csv, rejected
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,10 +39,7 @@ def _roster_import(args: argparse.Namespace) -> int:
     try:
         rows = roster.parse(text)
     except roster.RosterError as error:
-        for line in error.errors:
-            print(f"{args.file}: {line}", file=sys.stderr)
-        print(f"{args.file}: nothing imported ({len(error.errors)} problem(s))", file=sys.stderr)
-        return 1
+        raise rejected(args.file, error.errors) from error
 
     async def apply(session: AsyncSession) -> ImportSummary:
         summary = await roster.apply(session, rows, deactivate_missing=args.deactivate_missing)

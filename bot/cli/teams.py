@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import in_transaction, operator, read_csv
+from bot.cli.common import in_transaction, operator, read_csv, rejected
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from dialogs.team_settings import ImportSummary, TeamSettingsRow
+    from dialogs.team_settings import ImportSummary
 
 
 def add_teams(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +33,8 @@ def _teams_import(args: argparse.Namespace) -> int:
     text = read_csv(args.file)
 
     async def apply(session: AsyncSession) -> ImportSummary:
+        # The whole file against the store at once: bad cells and unknown teams alike.
+        rows = await team_settings.check(session, text)
         summary = await team_settings.apply(session, rows)
         await audit.record(
             session,
@@ -46,12 +47,8 @@ def _teams_import(args: argparse.Namespace) -> int:
         return summary
 
     try:
-        rows: list[TeamSettingsRow] = team_settings.parse(text)
-        summary: ImportSummary = asyncio.run(in_transaction(apply))
+        summary = asyncio.run(in_transaction(apply))
     except team_settings.TeamSettingsError as error:
-        for line in error.errors:
-            print(f"{args.file}: {line}", file=sys.stderr)
-        print(f"{args.file}: nothing imported ({len(error.errors)} problem(s))", file=sys.stderr)
-        return 1
+        raise rejected(args.file, error.errors) from error
     print(f"{args.file}: {summary.describe()}")
     return 0
