@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import wiring
-from bot.channels.slack import SLACK_NOT_CONFIGURED, SLACK_OFF, SlackTransport
+from bot.channels.slack import SLACK_NOT_CONFIGURED, SlackTransport
 from bot.channels.slack import configured as slack_configured
 from bot.channels.teams import UNAUTHENTICATED_WARNING, TeamsTransport
 from bot.clock import Clock, system_clock
@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.turns import TurnRunner
 from dialogs import build_router
 from dialogs.router import Router
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, shown_url
 from storage.migrate import current_heads, expected_heads
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,6 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
     """The Bot Framework adapter, and the Slack client when Slack is configured: the outbox
     and the transports share them."""
     settings = app[SETTINGS]
-    if not settings.authenticated:
-        log.warning(UNAUTHENTICATED_WARNING)
-    if not slack_configured(settings):
-        log.info(SLACK_OFF)
     async with wiring.service_channels(settings) as channels:
         app[CHANNELS] = channels
         yield
@@ -137,6 +133,41 @@ async def _slack(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     await app[SLACK].close()
+
+
+def banner(app: web.Application, url: str) -> tuple[int, str]:
+    """The one line `pcso-bot serve` logs once the service is up, and at what level: what
+    an operator needs to see at a glance (version, address, mode, channels, database without
+    its password, scheduler), loud (WARNING) when the bot is unauthenticated."""
+    settings = app[SETTINGS]
+    if settings.authenticated:
+        mode = f"Teams app {settings.app_id} ({settings.app_type})"
+    else:
+        mode = UNAUTHENTICATED_WARNING
+    scheduler = app[SCHEDULER].health()
+    if not settings.scheduler_enabled:
+        jobs = "off in this instance (PCSO_SCHEDULER_ENABLED=false)"
+    else:
+        jobs = f"{'on' if scheduler['running'] else 'NOT RUNNING'} ({settings.timezone})"
+    parts = [
+        f"pcso-bot {_version()} serving on {url}",
+        f"mode: {mode}",
+        f"Slack: {'on' if slack_configured(settings) else 'off'}",
+        f"database: {shown_url(settings.database_url)}",
+        f"scheduler: {jobs}",
+    ]
+    if settings.instance_name:
+        parts.append(f"instance: {settings.instance_name}")
+    return (logging.INFO if settings.authenticated else logging.WARNING), "; ".join(parts)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pcso-bot")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 async def messages(request: web.Request) -> web.Response:

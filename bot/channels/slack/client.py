@@ -30,7 +30,7 @@ def configured(settings: Settings) -> bool:
 async def web_client(settings: Settings) -> AsyncIterator[AsyncWebClient]:
     """The Web API client on one HTTP session: 429s wait for `Retry-After` and are retried."""
     timeout = aiohttp.ClientTimeout(total=settings.delivery_timeout_seconds)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(timeout=timeout, trust_env=True) as session:
         yield standalone_client(settings, session=session)
 
 

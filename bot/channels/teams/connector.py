@@ -43,7 +43,7 @@ async def connector_session(settings: Settings) -> AsyncIterator[aiohttp.ClientS
     at most, each call bounded by `PCSO_DELIVERY_TIMEOUT_SECONDS`."""
     pool = aiohttp.TCPConnector(limit=settings.teams_connections, limit_per_host=0)
     timeout = aiohttp.ClientTimeout(total=settings.delivery_timeout_seconds)
-    async with aiohttp.ClientSession(connector=pool, timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=pool, timeout=timeout, trust_env=True) as session:
         yield session
 
 
@@ -170,7 +170,7 @@ class BotConnector:
         if self._session is not None:
             yield self._session
             return
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(trust_env=True) as session:
             yield session
 
     async def _authorization(self) -> dict[str, str]:

@@ -1,0 +1,197 @@
+"""What an operator reads in the logs of `pcso-bot serve`, run as a real process: one
+start-up banner, the level and format they chose, and nothing an officer typed, no names
+and no e-mail addresses at INFO."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from tests.rig import databases
+from tests.rig.connector import FakeConnector
+from tests.rig.teams import TeamsUser
+
+ROOT = Path(__file__).resolve().parent.parent
+ROSTER = ROOT / "docs" / "sample-roster.csv"
+MARKER = "the-secret-words-of-an-officer"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    fake.server = runner.server
+    yield fake
+    await runner.cleanup()
+
+
+@pytest.fixture
+def database(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database with the sample roster (the logs do not depend on the
+    database; PostgreSQL's path is the same code)."""
+    url = databases.sqlite_copy(sqlite_template, tmp_path)
+    done = _cli(url, tmp_path, "roster", "import", str(ROSTER))
+    assert done[0] == 0, done[2]
+    return url
+
+
+def _env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PCSO_", "Microsoft", "SLACK_"))
+    }
+    return {**env, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **extra}
+
+
+def _cli(database_url: str, cwd: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=_env(database_url, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def _serve(
+    database_url: str, cwd: Path, connector: FakeConnector, conversation: bool, **env: str
+) -> str:
+    """Run `pcso-bot serve`, optionally hold a short conversation, stop it; its stderr."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--port",
+        str(port),
+        cwd=cwd,
+        env=_env(database_url, PCSO_SCHEDULER_ENABLED="false", **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            await _until_healthy(http, url, process)
+            if conversation:
+                await _converse(http, url, connector)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
+    return err.decode()
+
+
+async def _converse(http: aiohttp.ClientSession, url: str, connector: FakeConnector) -> None:
+    """A PCSO who types text (an away period with a reason, then free text), and a stranger
+    whose e-mail the member look-up gives, who is refused."""
+    pcso = TeamsUser(
+        http=http,
+        bot_url=url,
+        connector=connector,
+        user_id="29:p302",
+        aad_object_id="6f1c2a3b-0001-4000-8000-000000000302",
+        name="Jordan Patel",
+    )
+    answer = await pcso.say(f"away 2026-12-01 to 2026-12-02 {MARKER}")
+    assert answer.status == 200 and answer.replies
+    assert (await pcso.say(MARKER)).status == 200
+    connector.add_member(
+        "29:stranger",
+        email="chris.unknown@police.example",
+        userPrincipalName="chris.unknown@police.example",
+        name="Chris Unknown",
+    )
+    stranger = TeamsUser(
+        http=http, bot_url=url, connector=connector, user_id="29:stranger", name="Chris Unknown"
+    )
+    assert (await stranger.say(f"hello {MARKER}")).status == 200
+
+
+async def _until_healthy(
+    http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
+) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            _, err = await process.communicate()
+            pytest.fail(f"pcso-bot serve exited with {process.returncode}: {err.decode()}")
+        try:
+            async with http.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    pytest.fail("pcso-bot serve did not become healthy within 30 s")
+
+
+async def test_one_banner_and_no_message_text_names_or_emails_at_info(
+    database: str, tmp_path: Path, connector: FakeConnector
+) -> None:
+    log = await _serve(database, tmp_path, connector, conversation=True)
+    banners = [line for line in log.splitlines() if "serving on" in line]
+    assert len(banners) == 1, log
+    (banner,) = banners
+    for part in ("pcso-bot ", "mode: NO MicrosoftAppId IS SET", "Slack: off", "database: sqlite"):
+        assert part in banner, banner
+    assert "scheduler: off in this instance" in banner
+    assert log.count("UNAUTHENTICATED") == 1, "the unauthenticated warning, once"
+    assert '"POST /api/messages' in log and '"GET /healthz' not in log, "probes are not logged"
+    assert "refused msteams sender not on the roster" in log, "what happened is still logged"
+    for private in (MARKER, "Jordan", "Patel", "jordan.patel@", "Chris", "chris.unknown@"):
+        assert private not in log, f"{private!r} in the log:\n{log}"
+
+
+async def test_json_lines_at_the_chosen_level(
+    database: str, tmp_path: Path, connector: FakeConnector
+) -> None:
+    log = await _serve(database, tmp_path, connector, conversation=True, PCSO_LOG_FORMAT="json")
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]
+    assert records, "nothing logged"
+    for record in records:
+        assert {"time", "level", "logger", "message"} <= record.keys(), record
+    assert any("serving on" in r["message"] for r in records)
+    assert MARKER not in log
+
+    quiet = await _serve(database, tmp_path, connector, conversation=False, PCSO_LOG_LEVEL="error")
+    assert quiet.strip() == "", f"nothing below ERROR should be logged:\n{quiet}"
+
+
+def test_a_bad_log_setting_is_one_line(database: str, tmp_path: Path) -> None:
+    for name, value, hint in (
+        ("PCSO_LOG_LEVEL", "loud", "PCSO_LOG_LEVEL"),
+        ("PCSO_LOG_FORMAT", "xml", "PCSO_LOG_FORMAT"),
+    ):
+        code, _out, err = _cli(database, tmp_path, "roster", "export", **{name: value})
+        assert code == 2, err
+        assert len(err.strip().splitlines()) == 1, err
+        assert hint in err and "Traceback" not in err
