@@ -1,4 +1,5 @@
-"""The sergeant's morning review end to end (docs/guide.md, "The morning review"), on SQLite and PostgreSQL."""
+"""The sergeant's morning review end to end (docs/guide.md, "The morning review"), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 

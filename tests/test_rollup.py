@@ -1,4 +1,5 @@
-"""The inspector's weekly roll-up end to end (docs/guide.md, "The roll-up"), on SQLite and PostgreSQL."""
+"""The inspector's weekly roll-up end to end (docs/guide.md, "The roll-up"), on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Team-leader tasking and returns end to end, and the returns reminder (docs/guide.md, "Tasking and returns")."""
+"""Team-leader tasking and returns end to end, and the returns reminder (docs/guide.md,
+"Tasking and returns")."""
 
 from __future__ import annotations
 

@@ -62,7 +62,8 @@ class Team(Base):
 
 
 def team_default(setting: str) -> Any:
-    """A team setting's default (docs/guide.md's), from the Team column; None where there is none."""
+    """A team setting's default (as docs/guide.md lists it), from the Team column; None
+    where there is none."""
     default = Team.__table__.c[setting].default
     return getattr(default, "arg", None) if default is not None else None
 
