@@ -179,7 +179,7 @@ async def slack_events(request: web.Request) -> web.Response:
     """Slack's Events API and interactivity (bot/channels/slack)."""
     transport = request.app.get(SLACK)
     if transport is None:
-        return _problem(503, SLACK_NOT_CONFIGURED)
+        return _problem(404, SLACK_NOT_CONFIGURED)  # not a fault: this edge has no Slack
     return await transport.handle(request)
 
 

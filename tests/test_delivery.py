@@ -7,8 +7,10 @@ instances; on SQLite and PostgreSQL. Retry waits are made small through the sett
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +22,9 @@ from bot.delivery import Outbox, Result
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.limits import backoff, parse_retry_after, seconds_to_wait
 from bot.settings import Settings
+from dialogs import jobs as jobs_kernel
+from dialogs.jobs import JobContext
+from storage import officers
 from storage import outbox as outbox_rows
 from storage.db import create_engine, create_sessionmaker
 from storage.models import ConversationRef, Delivery, DeliveryStatus, Officer
@@ -141,6 +146,179 @@ async def test_attempts_are_bounded_then_failed_with_the_reason(
     assert refused.attempts == 1 and "Teams answered 400" in refused.error
     assert len([r for r in connector.requests if r.conversation_id == conversation_id(0)]) == 3
     assert (await officer_of(sessions, conversation_id(0))).unreachable_since is None
+
+
+def said(caplog: pytest.LogCaptureFixture, *, level: int = logging.INFO) -> list[str]:
+    """What the delivery code logged at `level` or above."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= level and r.name.startswith(("bot.", "dialogs.", "storage."))
+    ]
+
+
+def no_personal_data(lines: list[str]) -> None:
+    """Bench officers are "Bench Officer N" <bench.N@police.example>: neither may be logged."""
+    assert not [line for line in lines if "Bench Officer" in line or "@police" in line]
+
+
+async def test_attempts_are_counted_in_the_log_and_the_last_gives_up(
+    sessions, fast, connector: FakeConnector, caplog
+):
+    await seed(sessions, 1, connector.url)
+    connector.fail(conversation_id(0), 503, times=10)
+    bounded = fast.model_copy(update={"delivery_max_attempts": 3})
+    caplog.set_level(logging.INFO)
+
+    result = await fan_out(sessions, bounded, AT, Clock(AT))
+
+    assert (result.sent, result.failed, result.left) == (0, 1, 0)
+    lines = [line for line in said(caplog) if " attempt" in line]
+    assert [line.split(" attempt ")[1].split(" failed")[0] for line in lines[:3]] == [
+        "1 of 3",
+        "2 of 3",
+        "3 of 3",
+    ]
+    assert "(Teams answered 503 (Injected) injected 503); retrying in " in lines[0]
+    assert "; retrying in " in lines[1]
+    assert lines[2].endswith(
+        "attempt 3 of 3 failed (Teams answered 503 (Injected) injected 503); giving up"
+    )
+    assert "failed: gave up after 3 attempt(s); last: Teams answered 503" in lines[3]
+    assert not [line for line in said(caplog) if "of 3" in line and "4" in line.split(" of ")[0]]
+    [problem] = result.problems
+    assert (problem.collar, problem.result) == ("B00000", Result.FAILED)
+    no_personal_data(said(caplog))
+
+
+async def test_a_retry_not_waited_for_is_left_and_the_worker_goes_on_counting(
+    sessions, fast, connector: FakeConnector, caplog
+):
+    await seed(sessions, 2, connector.url)
+    connector.fail(conversation_id(0), 503, times=10)
+    bounded = fast.model_copy(
+        update={
+            "delivery_max_attempts": 3,
+            "delivery_backoff_seconds": 20.0,
+            "delivery_backoff_max_seconds": 60.0,
+        }
+    )
+    caplog.set_level(logging.INFO)
+    await record_due(
+        sessions=sessions, jobs={JOB: PROMPTS}, settings=bounded, name=JOB, now=AT, clock=Clock(AT)
+    )
+
+    first = await standalone_outbox(sessions, bounded, Clock(AT)).drain(wait_up_to=5.0)
+
+    assert (first.sent, first.failed, first.left) == (1, 0, 1)
+    [problem] = first.problems
+    assert (problem.collar, problem.result) == ("B00000", Result.LEFT)
+    assert problem.retry_at is not None and AT + timedelta(seconds=10) <= problem.retry_at
+    left = (await rows(sessions))[conversation_id(0)]
+    assert (left.status, left.attempts, left.claimed_by) == (DeliveryStatus.PENDING.value, 1, None)
+    assert left.not_before == problem.retry_at
+    [left_line] = [line for line in said(caplog) if " attempt " in line]
+    assert "attempt 1 of 3 failed (Teams answered 503" in left_line
+    assert left_line.endswith(
+        f"left for the delivery worker to retry in {(problem.retry_at - AT).total_seconds():.1f}s"
+    )
+    early = await standalone_outbox(sessions, bounded, Clock(AT)).drain(wait_up_to=5.0)
+    assert (early.sent, early.failed, early.left) == (0, 0, 0)  # not due again yet
+
+    # The service's delivery worker, once it is due: waits out every retry, counting on.
+    caplog.clear()
+    quick = bounded.model_copy(
+        update={"delivery_backoff_seconds": 0.01, "delivery_backoff_max_seconds": 0.05}
+    )
+    worker = await standalone_outbox(sessions, quick, Clock(problem.retry_at)).drain()
+
+    assert (worker.sent, worker.failed, worker.left) == (0, 1, 0)
+    lines = said(caplog)
+    assert lines[0].endswith("resumed after 1 of 3 attempt(s)")
+    assert "attempt 2 of 3 failed" in lines[1] and "; retrying in " in lines[1]
+    assert "attempt 3 of 3 failed" in lines[2] and lines[2].endswith("; giving up")
+    failed = (await rows(sessions))[conversation_id(0)]
+    assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED.value, 3)
+    assert "gave up after 3 attempt(s)" in failed.error
+    assert len([r for r in connector.requests if r.conversation_id == conversation_id(0)]) == 3
+    no_personal_data(said(caplog))
+
+
+async def _prompt_members(context: JobContext) -> int:
+    """The bench prompt recorded as the workflows record theirs (`fan_out`): with the
+    instant its window closes."""
+    assert context.team is not None
+    members = await officers.members(context.session, context.team.id)
+    reply = prompt(context.day.isoformat())
+    return len(await jobs_kernel.fan_out(context, job=JOB, to=members, reply=reply))
+
+
+TIMELY = replace(PROMPTS, run=_prompt_members)  # due 08:00, its window an hour
+
+
+async def test_a_job_delivery_is_not_sent_once_its_moment_has_passed(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 3, connector.url)
+    await record_due(
+        sessions=sessions, jobs={JOB: TIMELY}, settings=fast, name=JOB, now=AT, clock=Clock(AT)
+    )  # then the service was down until 09:01
+
+    result = await standalone_outbox(sessions, fast, Clock(AT + timedelta(minutes=61))).drain()
+
+    assert (result.sent, result.failed, result.expired) == (0, 0, 3)
+    assert connector.requests == []
+    expired = list((await rows(sessions)).values())
+    assert {d.status for d in expired} == {DeliveryStatus.FAILED.value}
+    assert {d.error for d in expired} == {"not sent: its moment passed at 09:00 GMT"}
+    assert {d.attempts for d in expired} == {0}
+
+
+async def test_a_run_as_of_an_earlier_instant_has_what_was_left_of_its_window(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 2, connector.url)
+    next_day = Clock(AT + timedelta(days=1))  # `jobs run --at` yesterday's 08:40, sent today
+    await record_due(
+        sessions=sessions,
+        jobs={JOB: TIMELY},
+        settings=fast,
+        name=JOB,
+        now=AT + timedelta(minutes=40),
+        clock=next_day,
+    )
+    send_by = next_day.now + timedelta(minutes=20)  # the 20 minutes left at 08:40
+    recorded = list((await rows(sessions)).values())
+    assert {d.payload["send_by"] for d in recorded} == {send_by.isoformat()}
+
+    late = await standalone_outbox(sessions, fast, Clock(send_by)).drain()
+    assert (late.sent, late.expired) == (0, 2)
+
+
+async def test_a_retry_that_would_come_after_its_moment_is_not_made(
+    sessions, fast, connector: FakeConnector
+):
+    await seed(sessions, 1, connector.url)
+    connector.fail(conversation_id(0), 503, times=10)
+    slow = fast.model_copy(
+        update={"delivery_backoff_seconds": 600.0, "delivery_backoff_max_seconds": 3600.0}
+    )
+    await record_due(
+        sessions=sessions,
+        jobs={JOB: TIMELY},
+        settings=slow,
+        name=JOB,
+        now=AT + timedelta(minutes=55),
+        clock=Clock(AT + timedelta(minutes=55)),
+    )
+
+    result = await standalone_outbox(sessions, slow, Clock(AT + timedelta(minutes=55))).drain()
+
+    assert (result.sent, result.failed, result.expired) == (0, 0, 1)
+    [expired] = (await rows(sessions)).values()
+    assert expired.attempts == 1 and expired.error.startswith(
+        "not sent: its moment passed at 09:00 GMT; last attempt: Teams answered 503"
+    )
 
 
 async def test_a_gone_conversation_is_reopened_once_and_the_new_one_remembered(
@@ -323,7 +501,7 @@ async def test_a_claim_taken_over_after_its_lease_is_not_sent_by_its_first_owner
     other = Outbox(sessions=sessions, senders=_senders(fast), settings=fast, clock=lambda: late)
     assert (await other.drain()).sent == 3
 
-    outcomes = [await slow._deliver(claim) for claim in claims]
+    outcomes = [(await slow._deliver(claim)).result for claim in claims]
 
     assert outcomes == [Result.DROPPED] * 3
     assert sum(connector.delivered.values()) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.delivery import Result
 from bot.jobs import run_job, standalone_outbox
 from dialogs.core import Card, Reply
 from dialogs.jobs import Job, JobContext
@@ -83,3 +84,37 @@ async def test_not_yet_due_and_past_grace_send_nothing(sample_roster, sessions, 
         )
         assert result.run.occurrences == 0, at
     assert date(2026, 12, 1).weekday() == 1
+
+
+async def test_the_result_counts_what_was_sent_failed_and_left_for_the_service(
+    sample_roster, teams_user, connector, sessions, settings, clock
+):
+    users = {}
+    for row in sample_roster:
+        if row.collar_number in ("P311", "P312", "TL202"):
+            users[row.collar_number] = teams_user(row)
+            await users[row.collar_number].install()
+    connector.clear()
+    connector.fail(users["P311"].conversation_id, 503, times=20)  # retried: first wait 10-20 s
+    connector.fail(users["P312"].conversation_id, 400)  # a final answer
+    slow = settings.model_copy(update={"delivery_backoff_seconds": 20.0})
+
+    result = await run_job(
+        sessions=sessions,
+        jobs={"hello": HELLO},
+        settings=slow,
+        outbox=standalone_outbox(sessions, slow, clock),
+        name="hello",
+        now=datetime(2026, 12, 1, 8, 5, tzinfo=UTC),
+        team="Maidstone PSTF",
+        wait_up_to=5.0,
+    )
+
+    assert (result.run.occurrences, result.run.recorded) == (1, 3)
+    assert (result.sent, result.failed, result.left, result.expired) == (1, 1, 1, 0)
+    problems = {p.collar: (p.result, p.reason.split(" (")[0]) for p in result.problems}
+    assert problems == {
+        "P311": (Result.LEFT, "Teams answered 503"),
+        "P312": (Result.FAILED, "Teams answered 400"),
+    }
+    assert len(connector.messages()) == 1

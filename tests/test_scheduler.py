@@ -229,8 +229,8 @@ async def test_retention_purge_deletes_what_is_past_retention(sample_roster, ses
     assert {"attendance_answers", "away_periods", "bwv_answers"} <= names
 
 
-async def pcso_bot(database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
+async def pcso_bot(database_url: str, *args: str, **settings: str) -> tuple[int, str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url, **settings}
     env.pop("MicrosoftAppId", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -297,6 +297,88 @@ async def test_jobs_run_at_an_instant_sends_what_is_due_once(
     async with sessions() as session:
         statuses = (await session.scalars(select(Delivery.status))).all()
     assert set(statuses) == {DeliveryStatus.SENT.value}
+
+
+async def pstf_installed(sample_roster, teams_user, connector: FakeConnector) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The Maidstone PSTF members who get the briefing prompt, installed: their conversations."""
+    conversations = {}
+    for row in sample_roster:
+        if "Maidstone PSTF" in row.teams and row.role in ("pcso", "team_leader"):
+            user = teams_user(row)
+            await user.install()
+            conversations[row.collar_number] = user.conversation_id
+    connector.clear()
+    return conversations
+
+
+async def delivery_to(sessions, collar: str) -> Delivery:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return await session.scalar(
+            select(Delivery).join(Officer).where(Officer.collar_number == collar)
+        )
+
+
+# --force: the instant is fixed, so it may be later than the machine's now.
+PSTF_PROMPTS = ("jobs", "run", "briefing-prompts", "--team", "Maidstone PSTF", "--force")
+PSTF_PROMPTS += ("--at", "2026-12-01T08:05")
+
+
+async def test_jobs_run_leaves_a_long_retry_to_the_service_and_says_so(
+    database_url, sample_roster, teams_user, connector: FakeConnector, sessions
+):
+    conversations = await pstf_installed(sample_roster, teams_user, connector)
+    connector.fail(conversations["P311"], 503, times=50)  # P311 cannot be reached
+
+    # The first retry is 10-20 s away: more than `jobs run` waits without --wait.
+    code, out, err = await pcso_bot(database_url, *PSTF_PROMPTS, PCSO_DELIVERY_BACKOFF_SECONDS="20")
+
+    assert code == 0, err
+    assert (
+        "briefing-prompts as of Tue 2026-12-01 08:05 GMT: 1 occurrence(s) due, "
+        "3 delivery(ies) recorded, 2 sent, 0 failed, 1 left for the service to retry\n"
+    ) in out
+    assert "left for the service to retry: P311 (Teams answered 503" in out
+    assert "add --wait" in out
+    assert "attempt 1 of 6 failed (Teams answered 503" in err
+    assert "left for the delivery worker to retry in" in err and "retrying in" not in err
+    people = {row.collar_number: row for row in sample_roster}
+    for row in people.values():  # no names or e-mail addresses, only collar numbers
+        assert row.name not in out + err and row.email not in out + err
+    left = await delivery_to(sessions, "P311")
+    assert (left.status, left.attempts) == (DeliveryStatus.PENDING.value, 1)
+    assert left.not_before > left.created_at  # still due, from its next attempt
+    assert "503" in left.error and left.claimed_by is None
+    assert len([r for r in connector.requests if r.conversation_id == conversations["P311"]]) == 1
+    assert len(connector.messages()) == 2
+
+
+async def test_jobs_run_with_wait_retries_up_to_the_maximum(
+    database_url, sample_roster, teams_user, connector: FakeConnector, sessions
+):
+    conversations = await pstf_installed(sample_roster, teams_user, connector)
+    connector.fail(conversations["P311"], 503, times=50)
+
+    code, out, err = await pcso_bot(
+        database_url,
+        *PSTF_PROMPTS,
+        "--wait",
+        PCSO_DELIVERY_MAX_ATTEMPTS="3",
+        PCSO_DELIVERY_BACKOFF_SECONDS="0.01",
+        PCSO_DELIVERY_BACKOFF_MAX_SECONDS="0.05",
+    )
+
+    assert code == 0, err
+    assert "3 delivery(ies) recorded, 2 sent, 1 failed\n" in out
+    assert "failed: P311 (gave up after 3 attempt(s); last: Teams answered 503" in out
+    attempts = [line for line in err.splitlines() if " attempt " in line]
+    assert len(attempts) == 3
+    assert "attempt 1 of 3 failed (Teams answered 503" in attempts[0]
+    assert attempts[0].endswith("s") and "; retrying in " in attempts[0]
+    assert "attempt 2 of 3 failed" in attempts[1] and "; retrying in " in attempts[1]
+    assert "attempt 3 of 3 failed" in attempts[2] and attempts[2].endswith("; giving up")
+    failed = await delivery_to(sessions, "P311")
+    assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED.value, 3)
+    assert len([r for r in connector.requests if r.conversation_id == conversations["P311"]]) == 3
 
 
 async def test_jobs_run_refuses_an_instant_later_than_now_unless_forced(

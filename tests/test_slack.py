@@ -184,9 +184,9 @@ async def test_malformed_requests_are_400_and_oversized_413(sample_roster, user,
     assert slack_api.calls == []
 
 
-async def test_bot_without_slack_settings_answers_503(bot_url, http):
+async def test_bot_without_slack_settings_answers_404_not_a_server_error(bot_url, http):
     async with http.post(f"{bot_url}/api/slack", json={"type": "url_verification"}) as answer:
-        assert answer.status == 503
+        assert answer.status == 404
         assert "SLACK_SIGNING_SECRET" in (await answer.json())["error"]
 
 

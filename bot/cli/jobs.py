@@ -1,9 +1,18 @@
-"""`pcso-bot jobs list` and `pcso-bot jobs run JOB [--team T] [--at ISO-8601] [--force]`.
+"""`pcso-bot jobs list` and
+`pcso-bot jobs run JOB [--team T] [--at ISO-8601] [--force] [--wait]`.
 
 `jobs run` takes the scheduler's own path (`bot.jobs.run_job`): it sends what is due by
-the instant, catching up a missed time within its grace window, nothing not yet due, and
+the instant, catching up a missed time within its window, nothing not yet due, and
 nothing twice however often it is run. An instant later than now is refused unless
 `--force` is given: what it sends is marked sent, so the real run at that time sends nothing.
+
+Without `--wait` it does not wait out Teams' longer backoffs: each delivery gets its first
+attempt, and its retries while their waits add up to at most `SHORT_WAIT` seconds; what
+still fails stays in the outbox, pending, for the running service's delivery worker to
+retry (up to `PCSO_DELIVERY_MAX_ATTEMPTS` attempts in all, and only while its moment
+lasts). The summary says which officers (by collar number) and why. `--wait` waits out
+every retry here, as the service does. Exit status 0 when everything due was recorded
+(deliveries left for retry included), 1 when a team's run failed.
 """
 
 from __future__ import annotations
@@ -14,12 +23,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.cli.common import CommandError, require_migrated
+from bot.cli.common import require_migrated
 from bot.clock import Clock, system_clock
+from bot.errors import CommandError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.delivery import Problem
     from bot.jobs import JobResult
+
+# Without --wait, the longest a delivery's retries may wait in all (seconds): Teams' first
+# backoffs (about 1 and 2 s) are waited for, a longer one is left to the service.
+SHORT_WAIT = 5.0
 
 
 def add_jobs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +56,12 @@ def add_jobs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--force",
         action="store_true",
         help="allow an --at later than now: what it sends now is not sent again at that time",
+    )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait out every retry of a failed send here (up to PCSO_DELIVERY_MAX_ATTEMPTS); "
+        f"by default a retry more than {SHORT_WAIT:g}s away is left to the running service",
     )
     run.set_defaults(func=_run)
 
@@ -118,20 +139,61 @@ def _run(args: argparse.Namespace) -> int:
     instant = parse_instant(args.at, settings.zone) if args.at else now
     check_not_future(instant, now, settings.zone, force=args.force)
     asyncio.run(require_migrated(settings))
-    result = asyncio.run(_run_job(settings, args.job, args.team, instant, clock))
-    print(
-        f"{args.job} as of {local(instant, settings.zone)}: "
-        f"{result.run.occurrences} occurrence(s) due, {result.run.recorded} delivery(ies) "
-        f"recorded, {result.sent} sent, {result.failed} failed"
+    wait_up_to = None if args.wait else SHORT_WAIT
+    result = asyncio.run(_run_job(settings, args.job, args.team, instant, clock, wait_up_to))
+    for line in summary(args.job, instant, result, settings.zone):
+        print(line)
+    return 1 if result.run.failed_teams else 0
+
+
+def summary(name: str, instant: datetime, result: JobResult, zone: ZoneInfo) -> list[str]:
+    """What the run did, in counts, then each delivery not sent: whose (collar number) and
+    why. Never a name or the message's text."""
+    from bot.delivery import Result
+
+    counts = (
+        f"{name} as of {local(instant, zone)}: {result.run.occurrences} occurrence(s) due, "
+        f"{result.run.recorded} delivery(ies) recorded, {result.sent} sent, "
+        f"{result.failed} failed"
     )
+    if result.left:
+        counts += f", {result.left} left for the service to retry"
+    if result.expired:
+        counts += f", {result.expired} not sent (their moment had passed)"
+    lines = [counts]
+    for outcome, heading in (
+        (Result.LEFT, "left for the service to retry"),
+        (Result.FAILED, "failed"),
+        (Result.EXPIRED, "not sent, their moment had passed"),
+    ):
+        problems = [p for p in result.problems if p.result is outcome]
+        if problems:
+            lines.append(f"{heading}: {'; '.join(_problem(p, zone) for p in problems)}")
+    if result.left:
+        lines.append(
+            "the running service (pcso-bot serve) retries them; add --wait to wait for them here"
+        )
     if result.run.failed_teams:
-        print(f"failed for: {', '.join(result.run.failed_teams)} (see the log above)")
-        return 1
-    return 0
+        lines.append(f"failed for: {', '.join(result.run.failed_teams)} (see the log above)")
+    return lines
+
+
+def _problem(problem: Problem, zone: ZoneInfo) -> str:
+    who = problem.collar or "an officer no longer on the roster"
+    state = " unreachable" if problem.unreachable else ""
+    when = ""
+    if problem.retry_at is not None:
+        when = f", next attempt from {problem.retry_at.astimezone(zone):%H:%M:%S}"
+    return f"{who}{state} ({problem.reason}{when})"
 
 
 async def _run_job(
-    settings: Settings, name: str, team: str | None, now: datetime, clock: Clock
+    settings: Settings,
+    name: str,
+    team: str | None,
+    now: datetime,
+    clock: Clock,
+    wait_up_to: float | None,
 ) -> JobResult:
     from bot.jobs import UnknownJob, run_job, standalone_outbox
     from dialogs import build_router
@@ -148,6 +210,7 @@ async def _run_job(
             name=name,
             now=now,
             team=team,
+            wait_up_to=wait_up_to,
         )
     except UnknownJob as error:
         raise CommandError(str(error)) from error

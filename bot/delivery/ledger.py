@@ -14,6 +14,9 @@ Once per delivery, as far as HTTP allows:
 * A row left in `sending` by a crashed instance is claimed again once its lease
   (`PCSO_DELIVERY_LEASE_SECONDS`, longer than a send may take) has expired. So only a send
   in flight at the instant of a crash can be repeated.
+* A row whose next attempt is left for later (`leave`: `pcso-bot jobs run` does not wait
+  out a long backoff) is pending again with `not_before` at that attempt, its attempts
+  counted, so whichever sender claims it next goes on counting from there.
 """
 
 from __future__ import annotations
@@ -114,6 +117,24 @@ class Ledger:
                     .values(status=DeliveryStatus.PENDING.value, claimed_by=None, claimed_at=None)
                 )
 
+    async def leave(self, claim: Claim, reason: str, retry_at: datetime) -> None:
+        """An attempt failed and the next is not waited for here: pending again, to be
+        claimed from `retry_at` (by the service's delivery worker), with the reason kept."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == claim.id, Delivery.claimed_by == claim.token)
+                .where(Delivery.status == DeliveryStatus.SENDING.value)
+                .values(
+                    status=DeliveryStatus.PENDING.value,
+                    claimed_by=None,
+                    claimed_at=None,
+                    not_before=retry_at,
+                    channel=claim.target.channel if claim.target else None,
+                    error=reason[:500],
+                )
+            )
+
     async def begin_attempt(self, claim: Claim) -> bool:
         """Renew the lease and count the attempt, if the claim is still ours."""
         async with self._sessions() as session, session.begin():
@@ -174,7 +195,9 @@ class Ledger:
                     now=now,
                 )
 
-    async def fail(self, claim: Claim, reason: str, *, unreachable: bool) -> None:
+    async def fail(
+        self, claim: Claim, reason: str, *, unreachable: bool, level: int = logging.WARNING
+    ) -> None:
         """Final failure; with `unreachable` the officer is listed as one the bot cannot reach."""
         async with self._sessions() as session, session.begin():
             await session.execute(
@@ -190,7 +213,8 @@ class Ledger:
             if officer is not None:
                 officer.unreachable_since = officer.unreachable_since or self._clock()
                 officer.unreachable_reason = reason[:300]
-        log.warning(
+        log.log(
+            level,
             "delivery %s (%s) failed%s: %s",
             claim.id,
             claim.key,

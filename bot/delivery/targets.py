@@ -33,12 +33,14 @@ class Claim:
     attempts: int
     user_id: str | None = None
     target: Target | None = None
+    collar: str = ""  # the officer's collar number, for the operator's summary
 
 
 async def find_targets(
     session: AsyncSession, claims: list[Claim], senders: Mapping[str, ChannelSender]
 ) -> None:
-    """Each claim's target and the officer's user id there (to reopen a conversation)."""
+    """Each claim's target, the officer's user id there (to reopen a conversation) and
+    their collar number."""
     officer_ids = {claim.officer_id for claim in claims}
     refs: dict[int, ConversationRef] = {}
     for ref in await session.scalars(
@@ -54,14 +56,15 @@ async def find_targets(
     users = {
         row.id: row
         for row in await session.execute(
-            select(Officer.id, *(getattr(Officer, name) for name in fields)).where(
-                Officer.id.in_(officer_ids)
-            )
+            select(
+                Officer.id, Officer.collar_number, *(getattr(Officer, name) for name in fields)
+            ).where(Officer.id.in_(officer_ids))
         )
     }
     for claim in claims:
         latest = refs.get(claim.officer_id)
         user = users.get(claim.officer_id)
+        claim.collar = user.collar_number if user is not None else ""
         if latest is not None:
             claim.target = Target(
                 latest.channel, latest.conversation_id, latest.tenant_id or "", latest.reference

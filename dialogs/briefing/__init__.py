@@ -6,16 +6,26 @@ every other workflow that asks the router's `duty`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from dialogs.briefing import handlers, jobs, queries, review, views
 from dialogs.briefing.cards import SHOW, VERB
 from dialogs.briefing.models import ATTENDANCE_ANSWERS
-from dialogs.jobs import team_job
+from dialogs.jobs import later_by, team_job
 from dialogs.records import parse_flag, parse_time, whole
 from dialogs.router import Router
 from dialogs.wording import spoken
-from storage.models import MEMBER_ROLES
+from storage.models import MEMBER_ROLES, Team
+
+# How long the briefing is taken to be on: the prompt's window (dialogs/jobs.py's table).
+BRIEFING_HOUR = timedelta(hours=1)
+briefing_over = later_by(jobs.prompt_time, BRIEFING_HOUR)
+
+
+def nudge_until(team: Team, day: date) -> time | None:
+    """A nudge is no use once the review reads the answers or the briefing's hour is over."""
+    over = briefing_over(team, day)
+    return team.review_time if over is None else min(over, team.review_time)
 
 
 def register(router: Router) -> None:
@@ -36,7 +46,7 @@ def register(router: Router) -> None:
             name=jobs.PROMPTS,
             run=jobs.send_prompts(router.duty),
             due=jobs.prompt_time,
-            grace=timedelta(hours=1),
+            grace=BRIEFING_HOUR,
             summary="the briefing attendance prompt, at each team's briefing time",
         )
     )
@@ -45,7 +55,9 @@ def register(router: Router) -> None:
             name=jobs.NUDGES,
             run=jobs.send_nudges(router.duty),
             due=jobs.nudge_time,
-            grace=timedelta(hours=1),
+            grace=BRIEFING_HOUR,
+            until=nudge_until,
+            follows=jobs.PROMPTS,
             summary="one nudge to those who have not answered the briefing prompt",
         )
     )

@@ -36,7 +36,7 @@ def register(router: Router) -> None:
             name=jobs.REMINDERS,
             run=jobs.send_reminders(router.duty),
             due=on_briefing_days("bwv_time"),
-            grace=timedelta(hours=2),
+            grace=timedelta(hours=1),
             summary="the BWV category reminder, to each officer on duty",
         )
     )

@@ -36,7 +36,7 @@ def register(router: Router) -> None:
             name=jobs.JOB,
             run=reminders.send,
             due=jobs.reminder_time,
-            grace=timedelta(hours=3),
+            grace=timedelta(hours=8),
             summary="on the first briefing day of the month, each sergeant's PCSOs to see",
         )
     )

@@ -31,7 +31,7 @@ def register(router: Router) -> None:
             name=jobs.PROMPTS,
             run=jobs.send_prompts(router.duty),
             due=jobs.prompt_time,
-            grace=timedelta(hours=2),
+            grace=timedelta(minutes=30),
             summary="the PCSO daily return card, for teams that use them",
         )
     )

@@ -34,7 +34,7 @@ def register(router: Router) -> None:
             name=NAME,
             run=purge,
             due=lambda _team, _day: PURGE_AT,
-            grace=timedelta(hours=20),
+            grace=timedelta(days=1),  # cut short at midnight: any time that day
             per_team=False,
             summary=f"deletes data older than the retention period, daily at {PURGE_AT:%H:%M}",
         )

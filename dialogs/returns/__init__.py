@@ -18,6 +18,9 @@ from dialogs.returns.queries import returns_against_tasks
 from dialogs.router import Router
 from dialogs.supervision import POSTERS
 
+# An end-of-day reminder is sent only this soon after its time (dialogs/jobs.py's table).
+SHORTLY_AFTER = timedelta(minutes=30)
+
 
 def register(router: Router) -> None:
     handlers, reminders = Handlers(router.tasks), jobs.Reminders(router.tasks)
@@ -35,7 +38,8 @@ def register(router: Router) -> None:
             name=jobs.JOB,
             run=reminders.send_prompts,
             due=jobs.prompt_time,
-            grace=jobs.REPEAT_AFTER,
+            grace=SHORTLY_AFTER,
+            until=jobs.repeat_time,
             summary="the returns card to team leaders at the team's returns time",
         )
     )
@@ -44,7 +48,8 @@ def register(router: Router) -> None:
             name=jobs.REPEAT_JOB,
             run=reminders.send_reminders,
             due=jobs.repeat_time,
-            grace=timedelta(hours=3),
+            grace=SHORTLY_AFTER,
+            follows=jobs.JOB,
             summary="one reminder an hour later, if no returns have arrived",
         )
     )

@@ -44,7 +44,7 @@ def register(router: Router) -> None:
             name=JOB,
             run=Reviews(router.views).send,
             due=on_briefing_days("review_time"),
-            grace=timedelta(hours=3),
+            grace=timedelta(hours=8),
             summary="the morning review card to each supervising sergeant",
         )
     )

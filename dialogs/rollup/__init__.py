@@ -48,7 +48,7 @@ def register(router: Router) -> None:
             name=JOB,
             run=rollups.send,
             due=rollup_time,
-            grace=timedelta(hours=3),
+            grace=timedelta(hours=8),
             per_team=False,
             summary="Mondays: last week's figures per team, to the district's inspectors",
         )
