@@ -51,9 +51,13 @@ class DeliveryWorker:
         }
 
     async def _loop(self) -> None:
+        # `asyncio.timeout`, not `asyncio.wait_for`: on Python 3.11, a cancellation that
+        # arrives as wait_for's timeout fires is swallowed, and the worker would go on for
+        # ever after `stop` (seen at shutdown, with a delivery retrying meanwhile).
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._outbox.drain()
