@@ -20,7 +20,7 @@ outside the window (a restart, a settings change, `jobs run --at`) sends nothing
 Only the most recent occurrence of a job is ever caught up (a later one supersedes it);
 a follow-up (`follows`: a nudge, a second reminder) is not sent in the same catch-up as
 the message it follows; and a delivery still unsent when its window closes is not sent
-at all (the outbox reads its `send_by`). The windows, registered with each job (its
+at all (the outbox reads the delivery's `send_by`). The windows, registered with each job (its
 `grace`, `until` and `follows`), and why:
 
 `briefing-prompts`, at the briefing time on briefing days: 1 hour. The attendance
@@ -53,7 +53,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dialogs.calendar import at_local, is_briefing_day, local_day
@@ -64,10 +64,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from storage.models import Officer, Team
-
-# The key of a job's delivery payload that holds the instant its window closes (ISO-8601):
-# the outbox does not send the delivery at or after it.
-SEND_BY = "send_by"
 
 
 @dataclass(frozen=True)
@@ -223,8 +219,9 @@ async def fan_out(
             officer_id=officer.id,
             team_id=team_id,
             day=context.day,
-            payload=with_send_by(message.to_dict(), context.send_by),
+            payload=message.to_dict(),
             now=context.recorded_at,
+            send_by=context.send_by,
             suffix=suffix,
         ):
             recorded.append(officer)
@@ -237,20 +234,6 @@ def with_summary(reply: Reply) -> Reply:
     if reply.card is None or reply.card.summary:
         return reply
     return replace(reply, card=replace(reply.card, summary=reply.card.title))
-
-
-def with_send_by(payload: dict[str, Any], send_by: datetime) -> dict[str, Any]:
-    """A delivery's payload that the outbox does not send at or after `send_by`."""
-    return {**payload, SEND_BY: send_by.isoformat()}
-
-
-def send_by_of(payload: dict[str, Any]) -> datetime | None:
-    """When a delivery stops being worth sending; None for one that never does (a reply)."""
-    raw = payload.get(SEND_BY)
-    try:
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,11 @@ async def enqueue(
     team_id: int | None = None,
     suffix: str = "",
     not_before: datetime | None = None,
+    send_by: datetime | None = None,
 ) -> bool:
-    """Record one delivery at `now`, to be sent from `not_before` (default: at once);
-    False when its key was recorded before (nothing is doubled)."""
+    """Record one delivery at `now`, to be sent from `not_before` (default: at once) and
+    not at all from `send_by` (default: never too late); False when its key was recorded
+    before (nothing is doubled)."""
     values = {
         "key": delivery_key(job, day, officer_id, suffix),
         "job": job,
@@ -48,6 +50,7 @@ async def enqueue(
         "status": DeliveryStatus.PENDING.value,
         "attempts": 0,
         "not_before": not_before or now,
+        "send_by": send_by,
         "created_at": now,
     }
     dialect = session.bind.dialect.name if session.bind else "sqlite"

@@ -73,10 +73,14 @@ class Ledger:
                     Delivery.officer_id,
                     Delivery.payload,
                     Delivery.attempts,
+                    Delivery.send_by,
                 )
                 .execution_options(synchronize_session=False)
             )
-            claims = [Claim(r.id, r.key, token, r.officer_id, r.payload, r.attempts) for r in rows]
+            claims = [
+                Claim(r.id, r.key, token, r.officer_id, r.payload, r.attempts, send_by=r.send_by)
+                for r in rows
+            ]
             if claims:
                 await find_targets(session, claims, senders)
         return sorted(claims, key=lambda claim: claim.id)

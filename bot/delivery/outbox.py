@@ -12,7 +12,7 @@ every sender that claims the row. The service waits out every retry. `drain(wait
 (what `pcso-bot jobs run` does without `--wait`) waits for retries only while a delivery's
 waits add up to at most S seconds; a later retry is left in the outbox, pending from the
 instant it is due, for the service's delivery worker. A job's delivery not sent before its
-window closes (`send_by`, see `dialogs.jobs`) is not sent at all: its moment has passed.
+window closes (its `send_by`, see `dialogs.jobs`) is not sent at all: its moment has passed.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from bot.delivery.targets import Claim, Target
 from bot.limits import SendLimits, backoff, seconds_to_wait
 from bot.settings import Settings
 from dialogs.core import Reply
-from dialogs.jobs import send_by_of
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +195,7 @@ class Outbox:
 
     async def _deliver(self, claim: Claim, wait_up_to: float | None = None) -> Outcome:
         try:
-            send_by = send_by_of(claim.payload)
+            send_by = claim.send_by
             if send_by is not None and self._clock() >= send_by:
                 return await self._expire(claim, f"its moment passed at {self._local(send_by)}")
             if claim.target is None:
@@ -254,7 +253,7 @@ class Outbox:
                     log.info("delivery %s (%s) attempt %d of %d failed (%s); giving up", *failed)
                     break
                 retry_at = self._clock() + timedelta(seconds=delay)
-                send_by = send_by_of(claim.payload)
+                send_by = claim.send_by
                 if send_by is not None and retry_at >= send_by:
                     log.info(
                         "delivery %s (%s) attempt %d of %d failed (%s); not retried: "

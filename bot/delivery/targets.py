@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +35,7 @@ class Claim:
     user_id: str | None = None
     target: Target | None = None
     collar: str = ""  # the officer's collar number, for the operator's summary
+    send_by: datetime | None = None  # not sent at or after this instant (a job's window)
 
 
 async def find_targets(

@@ -173,6 +173,9 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a scheduled message stops being worth sending (its catch-up window closes): the
+    # outbox never sends it at or after this instant. None for replies, which never expire.
+    send_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     channel: Mapped[str | None] = mapped_column(String(20))
