@@ -49,9 +49,12 @@ def create_auth(settings: Settings) -> TeamsAuth:
 
 
 def configuration(settings: Settings) -> AgentAuthConfiguration:
-    """The SDK's configuration of the bot's identity: the same settings botbuilder reads."""
+    """The SDK's configuration of the bot's identity: the same settings botbuilder reads (a
+    client secret, or the user-assigned managed identity `MicrosoftAppType=UserAssignedMSI`
+    names by its client id)."""
+    managed = settings.app_type.lower() == "userassignedmsi"
     return AgentAuthConfiguration(
-        auth_type=AuthTypes.client_secret,
+        auth_type=AuthTypes.user_managed_identity if managed else AuthTypes.client_secret,
         client_id=settings.app_id or None,
         tenant_id=login_tenant(settings) if settings.authenticated else None,
         client_secret=settings.app_password or None,
