@@ -46,7 +46,9 @@ missed target is reported as "missed", never as a failure.
 Last, the SDKs side by side: the agents stack's figures over botbuilder's, per database
 (target: at most 1.05, as the Agents SDK must be no slower). The two runs are minutes apart
 on a shared machine, so each SDK's bot/echo ratio, against an echo measured in the same
-minutes, is printed beside them.
+minutes, is printed beside them; and the one thing the SDKs do per request, the token
+check, is timed alone (`--token-checks` calls of each SDK's `Authenticator` in turn, in a
+process of their own, the same token for both).
 """
 
 from __future__ import annotations
@@ -752,6 +754,7 @@ class Options:
     stacks: tuple[str, ...]
     skip_slow: bool
     slow_timeout: float
+    token_checks: int
 
 
 @dataclass(frozen=True)
@@ -971,7 +974,12 @@ def stack_lines(runs: Sequence[Run]) -> list[str]:
     return lines
 
 
-def report(options: Options, runs: Sequence[Run], elapsed: float) -> None:
+def report(
+    options: Options,
+    runs: Sequence[Run],
+    elapsed: float,
+    checks: dict[str, list[float]] | None = None,
+) -> None:
     print(
         "Turn benchmark: the bot on each Teams SDK against a bare botbuilder echo, over HTTP "
         "as Teams does"
@@ -989,7 +997,100 @@ def report(options: Options, runs: Sequence[Run], elapsed: float) -> None:
     if len(options.stacks) > 1:
         print(f"\nThe SDKs side by side (target: agents/botbuilder <= {STACK_TARGET})")
         print("\n".join(stack_lines(runs)))
+    if checks:
+        print(f"\nThe token check alone, {options.token_checks} calls of each SDK's")
+        print("\n".join(token_lines(checks)))
     print(f"\nwhole run: {elapsed:.0f} s")
+
+
+# --- the token check alone ---------------------------------------------------------------
+
+
+def token_checks(metadata_url: str, token: str, service_url: str, rounds: int) -> None:
+    """Each SDK's `Authenticator` on the same activity and token, `rounds` calls each, the
+    SDKs interleaved in blocks of 100 (so that both meet the same load); prints
+    {sdk: [p50, p99]} in seconds as JSON."""
+    from bot.channels.teams.activities import TeamsActivity
+    from bot.channels.teams.auth import create_auth
+    from bot.settings import Settings
+
+    activity = TeamsActivity(
+        {
+            "type": "message",
+            "id": "bench",
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "from": {"id": "29:bench"},
+            "recipient": {"id": "28:pcso-bot"},
+            "conversation": {"id": "a:bench"},
+        }
+    )
+    header = f"Bearer {token}"
+
+    async def run() -> dict[str, list[float]]:
+        checks = {}
+        for sdk in STACKS:
+            settings = Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                database_url="sqlite+aiosqlite:///:memory:",
+                teams_sdk=sdk,
+                app_id=APP_ID,
+                app_password=SECRET,
+                app_tenant_id=TENANT,
+                openid_metadata_url=metadata_url,
+                token_issuer="https://api.botframework.com",
+            )
+            checks[sdk] = create_auth(settings).authenticator
+            await checks[sdk].authenticate(activity, header)  # the keys fetched once
+        timed: dict[str, list[float]] = {sdk: [] for sdk in STACKS}
+        for _ in range(max(1, rounds // 100)):
+            for sdk, check in checks.items():
+                for _ in range(100):
+                    started = time.perf_counter()
+                    await check.authenticate(activity, header)
+                    timed[sdk].append(time.perf_counter() - started)
+        return {sdk: [rank(sorted(t), 0.5), rank(sorted(t), 0.99)] for sdk, t in timed.items()}
+
+    print(json.dumps(asyncio.run(run())), flush=True)
+
+
+async def measure_token_checks(auth: Auth, rounds: int) -> dict[str, list[float]]:
+    service_url = "https://smba.trafficmanager.net/uk/"
+    token = auth.issuer.token(audience=APP_ID, service_url=service_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.turns",
+        "tokens",
+        "--metadata-url",
+        auth.issuer.metadata_url,
+        "--token",
+        token,
+        "--service-url",
+        service_url,
+        "--token-checks",
+        str(rounds),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise BenchError(f"the token checks failed: {err.decode()[-2000:]}")
+    found: dict[str, list[float]] = json.loads(out)
+    return found
+
+
+def token_lines(checks: dict[str, list[float]]) -> list[str]:
+    old, new = checks["botbuilder"], checks["agents"]
+    lines = [f"{'SDK':<11} {'p50 ms':>7} {'p99 ms':>7}"]
+    for sdk, (p50, p99) in checks.items():
+        lines.append(f"{sdk:<11} {p50 * 1000:>7.3f} {p99 * 1000:>7.3f}")
+    ratio = new[0] / old[0]
+    lines.append(
+        f"agents/botbuilder at p50: {ratio:.3f}, at p99: {new[1] / old[1]:.3f} "
+        f"(target <= {STACK_TARGET}: {verdict(ratio <= STACK_TARGET)})"
+    )
+    return lines
 
 
 # --- entry point -------------------------------------------------------------------------
@@ -1004,6 +1105,14 @@ async def measure(options: Options) -> int:
             FakeEntra(client_id=APP_ID, client_secret=SECRET).serving(where) as entra,
         ):
             auth = Auth(issuer, entra)
+            checks = None
+            if set(options.stacks) == set(STACKS) and options.token_checks:
+                note(f"the token check alone, {options.token_checks} calls of each SDK's")
+                try:
+                    checks = await measure_token_checks(auth, options.token_checks)
+                except BenchError as error:
+                    print(f"\nBENCHMARK ABORTED, nothing it measured can be trusted:\n{error}")
+                    return 1
             for name in options.databases:
                 for sdk in options.stacks:
                     echo_slow = not any(run.slow for run in runs)
@@ -1012,7 +1121,7 @@ async def measure(options: Options) -> int:
                     except BenchError as error:
                         print(f"\nBENCHMARK ABORTED, nothing it measured can be trusted:\n{error}")
                         return 1
-    report(options, runs, time.perf_counter() - STARTED)
+    report(options, runs, time.perf_counter() - STARTED, checks)
     return 0
 
 
@@ -1038,7 +1147,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    modes = ("measure", "connector", "echo", "bot")
+    modes = ("measure", "connector", "echo", "bot", "tokens")
     parser.add_argument("mode", nargs="?", choices=modes, default="measure", help="(internal)")
     parser.add_argument("--rounds", type=int, default=400, help="turns of each kind (400)")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up turns of each kind (20)")
@@ -1060,6 +1169,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="(internal: the bot process's database)")
     parser.add_argument("--teams-sdk", choices=STACKS, help="(internal: the bot process's SDK)")
     parser.add_argument("--metadata-url", help="(internal: the local issuer's metadata)")
+    parser.add_argument(
+        "--token-checks", type=int, default=20_000, help="token checks per SDK (20000; 0: none)"
+    )
+    parser.add_argument("--token", help="(internal: the token the checks check)")
+    parser.add_argument("--service-url", help="(internal: the activity's service URL)")
     args = parser.parse_args(argv)
     if args.concurrent > args.officers:
         parser.error("--concurrent needs as many --officers (one turn each)")
@@ -1068,6 +1182,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    if args.mode == "tokens":
+        token_checks(args.metadata_url, args.token, args.service_url, args.token_checks)
+        return 0
     if args.mode != "measure":
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         factories: dict[str, Callable[[], web.Application]] = {
@@ -1087,6 +1204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.stacks,
         args.skip_slow,
         args.slow_timeout,
+        args.token_checks,
     )
     return asyncio.run(measure(options))
 

@@ -155,7 +155,7 @@ async def test_forged_key_ids_fetch_the_keys_once(
 
 
 async def test_the_local_mode_takes_activities_without_a_token(
-    sample_roster, teams_user, teams_sdk: str, connector: FakeConnector
+    sample_roster, teams_user, connector: FakeConnector
 ):
     row = next(r for r in sample_roster if r.collar_number == "P301")
     user: TeamsUser = teams_user(row)

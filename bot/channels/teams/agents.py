@@ -44,6 +44,7 @@ SERVICE_URL_CLAIM = "serviceurl"
 
 
 def create_auth(settings: Settings) -> TeamsAuth:
+    assert_sdk_seam()
     keys = ChannelKeys(metadata_url(settings))
     return TeamsAuth(SDK, AgentsAuthenticator(settings, keys), AgentsTokens(settings))
 
@@ -115,9 +116,8 @@ def channel_validator(
     validator's own manager ignores the derived URI and answers from `keys`, and records the
     key it gave, whose endorsements the authenticator then checks. If the SDK stops asking
     it, no key is recorded and every token is refused (`AgentsAuthenticator`), and
-    `assert_sdk_seam` (run here and by tests/test_teams_sdk.py) says so first.
+    `assert_sdk_seam` (run at start-up and by tests/test_teams_sdk.py) says so first.
     """
-    assert_sdk_seam()
     validator = JwtTokenValidator(config)
     manager = _ChannelKeyManager(keys)
     validator._jwk_client_manager = manager  # the instance's, shadowing the SDK's shared one
