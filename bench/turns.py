@@ -494,14 +494,20 @@ class Answer:
 
 
 async def post(
-    http: ClientSession, url: str, activity: dict[str, Any], within: float = REQUEST_SECONDS
+    http: ClientSession,
+    url: str,
+    activity: dict[str, Any],
+    within: float = REQUEST_SECONDS,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
-    """POST the activity to `url`/api/messages (with the session's token), timed from send to
-    the answer's last byte."""
+    """POST the activity to `url`/api/messages, timed from send to the answer's last byte."""
     started = time.perf_counter()
     try:
         async with http.post(
-            f"{url}/api/messages", json=activity, timeout=ClientTimeout(total=within)
+            f"{url}/api/messages",
+            json=activity,
+            headers=headers,
+            timeout=ClientTimeout(total=within),
         ) as response:
             body = await response.read()
     except TimeoutError:
@@ -519,9 +525,14 @@ class Rig:
     echo: str
     people: list[Person]
     rotation: Iterator[Person]
+    token: str  # the channel's, for the bot (the echo is unauthenticated: it would check a
+    # token it was given against the public cloud)
 
     def url(self, side: str) -> str:
         return self.bot if side == "bot" else self.echo
+
+    def headers(self, side: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if side == "bot" else {}
 
 
 def build(kind: Kind, person: Person) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -643,7 +654,7 @@ async def install(rig: Rig) -> int:
     async def one(person: Person) -> Answer:
         async with limit:
             activity = person.bot.activity("installationUpdate", action="add")
-            return await post(rig.http, rig.bot, activity)
+            return await post(rig.http, rig.bot, activity, headers=rig.headers("bot"))
 
     answers = await asyncio.gather(*(one(p) for p in rig.people))
     check_answers(answers, "bot", None, "install")
@@ -658,7 +669,9 @@ async def sequential(rig: Rig, kind: Kind, rounds: int, where: str) -> tuple[Fig
     for _ in range(rounds):
         turns = build(kind, next(rig.rotation))
         for side, activity in zip(("bot", "echo"), turns, strict=True):
-            timed[side].append(await post(rig.http, rig.url(side), activity))
+            timed[side].append(
+                await post(rig.http, rig.url(side), activity, headers=rig.headers(side))
+            )
     for side, answers in timed.items():
         check_answers(answers, side, kind, f"{where} {kind.label}")
     replies = 0 if kind.invoke else rounds
@@ -674,7 +687,9 @@ async def burst(rig: Rig, side: str, count: int, within: float = REQUEST_SECONDS
     turns = [build(SUBMIT, next(rig.rotation)) for _ in range(count)]
     activities = [bot if side == "bot" else echo for bot, echo in turns]
     return list(
-        await asyncio.gather(*(post(rig.http, rig.url(side), a, within) for a in activities))
+        await asyncio.gather(
+            *(post(rig.http, rig.url(side), a, within, rig.headers(side)) for a in activities)
+        )
     )
 
 
@@ -803,13 +818,9 @@ async def measure_on(
         )
         # One channel token for every request, as Teams reuses its own for an hour.
         token = auth.issuer.token(audience=APP_ID, service_url=connector.url)
-        http = await stack.enter_async_context(
-            ClientSession(
-                connector=TCPConnector(limit=0), headers={"Authorization": f"Bearer {token}"}
-            )
-        )
+        http = await stack.enter_async_context(ClientSession(connector=TCPConnector(limit=0)))
         crowd = people(http, connector.url, bot.url, echo.url, options.officers)
-        rig = Rig(http, connector.url, bot.url, echo.url, crowd, itertools.cycle(crowd))
+        rig = Rig(http, connector.url, bot.url, echo.url, crowd, itertools.cycle(crowd), token)
         try:
             await measure_all(run, rig, options, bot, echo, echo_slow)
         except BenchError as error:
