@@ -1,20 +1,28 @@
-"""Turn benchmark: one Teams turn of the real bot against a bare botbuilder echo bot.
+"""Turn benchmark: one Teams turn of the real bot, on each Teams SDK, against a bare
+botbuilder echo bot.
 
     .venv/bin/python -m bench.turns                    # SQLite, then PostgreSQL if reachable
     .venv/bin/python -m bench.turns --rounds 100 --databases sqlite --skip-slow
+    .venv/bin/python -m bench.turns --stacks agents    # one Teams SDK only
 
-For each database (a fresh SQLite file; a `pcso_bench_<pid>_<random>` PostgreSQL database on
-the server of $PCSO_TEST_PG_URL, dropped afterwards) three processes are started, as in
+For each database and each Teams SDK (`--stacks`, `PCSO_TEAMS_SDK`: botbuilder, agents), on
+a fresh database (a SQLite file; a `pcso_bench_<pid>_<random>` PostgreSQL database on the
+server of $PCSO_TEST_PG_URL, dropped afterwards), three processes are started, as in
 bench/fanout.py: the fake Bot Connector (tests/rig/connector.py, without Teams' rate
 limits), a bare botbuilder echo bot (CloudAdapter, unauthenticated: it echoes a message's
 text and answers an `adaptiveCard/action` invoke with a small card) and the real bot
-(`bot.app.create_app`, its clock fixed at 08:05 GMT on Tue 1 Dec 2026, a briefing day, on
-the migrated database with a roster of `--officers` officers in teams of ten, plus their
-sergeants and inspectors, every officer having installed the bot first). This process is
-the client: it speaks to both bots over HTTP exactly as Teams does (tests/rig/teams.py),
-never through the turn path's own code, with one aiohttp session.
+(`bot.app.create_app` on that SDK, its clock fixed at 08:05 GMT on Tue 1 Dec 2026, a
+briefing day, on the migrated database with a roster of `--officers` officers in teams of
+ten, plus their sergeants and inspectors, every officer having installed the bot first).
+The bot is authenticated as in production, so that what differs between the SDKs is
+measured: every request carries a Bot Framework token signed by a local OpenID issuer
+(tests/rig/openid.py), which the bot checks, and it gets its own token for the connector
+from a fake Entra ID behind a loopback HTTPS_PROXY (tests/rig/entra.py); both run in this
+process, on threads of their own. This process is the client: it speaks to both bots over
+HTTP exactly as Teams does (tests/rig/teams.py; one token, as Teams reuses its own), never
+through the turn path's own code, with one aiohttp session.
 
-It measures, per database:
+It measures, per database and SDK:
 
 1. Sequential turns, one to the bot then one to the echo, `--rounds` of each kind after a
    warm-up: a card submit (Action.Submit: a message whose `value` is the card's data), an
@@ -34,6 +42,13 @@ botbuilder's own `CloudAdapter.process` does, 201 to messages), invoke answers m
 a card, and the connector must have received a reply for every message turn,
 none of them an apology or refusal; otherwise the benchmark aborts. It only prints: a
 missed target is reported as "missed", never as a failure.
+
+Last, the SDKs side by side: the agents stack's figures over botbuilder's, per database
+(target: at most 1.05, as the Agents SDK must be no slower). The two runs are minutes apart
+on a shared machine, so each SDK's bot/echo ratio, against an echo measured in the same
+minutes, is printed beside them; and the one thing the SDKs do per request, the token
+check, is timed alone (`--token-checks` calls of each SDK's `Authenticator` in turn, in a
+process of their own, the same token for both).
 """
 
 from __future__ import annotations
@@ -69,7 +84,9 @@ from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import upgrade
 from tests.rig import databases
 from tests.rig.connector import FakeConnector
-from tests.rig.teams import TeamsUser
+from tests.rig.entra import FakeEntra
+from tests.rig.openid import FakeIssuer
+from tests.rig.teams import TENANT, TeamsUser
 
 NOW = datetime(2026, 12, 1, 8, 5, tzinfo=UTC)  # tests/conftest.py DEFAULT_NOW: a briefing day
 DAY = NOW.date().isoformat()
@@ -95,6 +112,9 @@ CONCURRENT_TARGET = 1.5  # bot/echo at p99
 SLOW_LATENCY, SLOW_LIMIT = 10.0, 12.0  # seconds
 STARTUP_SECONDS, REQUEST_SECONDS, REPLY_WAIT_SECONDS = 60.0, 120.0, 15.0
 APOLOGY_WORDS = ("sorry", "went wrong", "nothing saved", "nothing was saved")
+STACKS = ("botbuilder", "agents")
+STACK_TARGET = 1.05  # agents / botbuilder
+APP_ID, SECRET = "00000000-1111-2222-3333-444444444444", "bench-client-secret"
 STARTED = time.perf_counter()
 
 
@@ -132,8 +152,9 @@ async def serve(make: Callable[[], web.Application]) -> None:
     await runner.cleanup()
 
 
-def bot_app(database_url: str) -> web.Application:
-    """The real bot, unauthenticated, scheduler off, on the fixed clock."""
+def bot_app(database_url: str, sdk: str, metadata_url: str) -> web.Application:
+    """The real bot on `sdk`, authenticated against the local issuer, scheduler off, on the
+    fixed clock."""
     from bot.app import create_app
     from bot.settings import Settings
     from tests.rig.officer_day import Clock
@@ -141,7 +162,13 @@ def bot_app(database_url: str) -> web.Application:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=database_url,
-        app_id="",
+        teams_sdk=sdk,
+        app_id=APP_ID,
+        app_password=SECRET,
+        app_type="SingleTenant",
+        app_tenant_id=TENANT,
+        openid_metadata_url=metadata_url,
+        token_issuer="https://api.botframework.com",
         allowed_tenants="",
         scheduler_enabled=False,
     )
@@ -149,7 +176,9 @@ def bot_app(database_url: str) -> web.Application:
 
 
 def echo_app() -> web.Application:
-    """A bare botbuilder bot: `echo: <text>` to a message, a small card to an invoke."""
+    """A bare botbuilder bot, unauthenticated (the floor of what botbuilder does: with an app
+    id it builds new credentials, and asks Entra ID, for every reply): `echo: <text>` to a
+    message, a small card to an invoke."""
     from botbuilder.core import Bot, MessageFactory, TurnContext
     from botbuilder.integration.aiohttp import (
         CloudAdapter,
@@ -257,9 +286,11 @@ class Server:
 
 
 @asynccontextmanager
-async def spawned(mode: str, log: Path, *args: str) -> AsyncIterator[Server]:
-    """`python -m bench.turns MODE` serving until its stdin closes (bench/fanout.py's way);
-    its stderr goes to `log`."""
+async def spawned(
+    mode: str, log: Path, *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[Server]:
+    """`python -m bench.turns MODE` serving until its stdin closes (bench/fanout.py's way),
+    with `env` added to its environment; its stderr goes to `log`."""
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -267,6 +298,7 @@ async def spawned(mode: str, log: Path, *args: str) -> AsyncIterator[Server]:
             "bench.turns",
             mode,
             *args,
+            env={**os.environ, **(env or {})},
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
@@ -462,13 +494,20 @@ class Answer:
 
 
 async def post(
-    http: ClientSession, url: str, activity: dict[str, Any], within: float = REQUEST_SECONDS
+    http: ClientSession,
+    url: str,
+    activity: dict[str, Any],
+    within: float = REQUEST_SECONDS,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
     """POST the activity to `url`/api/messages, timed from send to the answer's last byte."""
     started = time.perf_counter()
     try:
         async with http.post(
-            f"{url}/api/messages", json=activity, timeout=ClientTimeout(total=within)
+            f"{url}/api/messages",
+            json=activity,
+            headers=headers,
+            timeout=ClientTimeout(total=within),
         ) as response:
             body = await response.read()
     except TimeoutError:
@@ -486,9 +525,14 @@ class Rig:
     echo: str
     people: list[Person]
     rotation: Iterator[Person]
+    token: str  # the channel's, for the bot (the echo is unauthenticated: it would check a
+    # token it was given against the public cloud)
 
     def url(self, side: str) -> str:
         return self.bot if side == "bot" else self.echo
+
+    def headers(self, side: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if side == "bot" else {}
 
 
 def build(kind: Kind, person: Person) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -610,7 +654,7 @@ async def install(rig: Rig) -> int:
     async def one(person: Person) -> Answer:
         async with limit:
             activity = person.bot.activity("installationUpdate", action="add")
-            return await post(rig.http, rig.bot, activity)
+            return await post(rig.http, rig.bot, activity, headers=rig.headers("bot"))
 
     answers = await asyncio.gather(*(one(p) for p in rig.people))
     check_answers(answers, "bot", None, "install")
@@ -625,7 +669,9 @@ async def sequential(rig: Rig, kind: Kind, rounds: int, where: str) -> tuple[Fig
     for _ in range(rounds):
         turns = build(kind, next(rig.rotation))
         for side, activity in zip(("bot", "echo"), turns, strict=True):
-            timed[side].append(await post(rig.http, rig.url(side), activity))
+            timed[side].append(
+                await post(rig.http, rig.url(side), activity, headers=rig.headers(side))
+            )
     for side, answers in timed.items():
         check_answers(answers, side, kind, f"{where} {kind.label}")
     replies = 0 if kind.invoke else rounds
@@ -641,7 +687,9 @@ async def burst(rig: Rig, side: str, count: int, within: float = REQUEST_SECONDS
     turns = [build(SUBMIT, next(rig.rotation)) for _ in range(count)]
     activities = [bot if side == "bot" else echo for bot, echo in turns]
     return list(
-        await asyncio.gather(*(post(rig.http, rig.url(side), a, within) for a in activities))
+        await asyncio.gather(
+            *(post(rig.http, rig.url(side), a, within, rig.headers(side)) for a in activities)
+        )
     )
 
 
@@ -696,6 +744,7 @@ async def slow(rig: Rig, side: str, count: int, within: float) -> Slow:
 @dataclass
 class Run:
     database: str
+    stack: str = STACKS[0]
     version: str = ""
     officers: int = 0
     welcomes: int = 0
@@ -703,6 +752,10 @@ class Run:
     sequential: list[tuple[Kind, Figures, Figures]] = field(default_factory=list)
     concurrent: tuple[Figures, Figures] | None = None
     slow: list[Slow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.database} {self.stack}"
 
 
 @dataclass(frozen=True)
@@ -713,65 +766,89 @@ class Options:
     officers: int
     concurrent: int
     databases: tuple[str, ...]
+    stacks: tuple[str, ...]
     skip_slow: bool
     slow_timeout: float
+    token_checks: int
+
+
+@dataclass(frozen=True)
+class Auth:
+    """The local issuer and the fake Entra ID both bots use, served by this process."""
+
+    issuer: FakeIssuer
+    entra: FakeEntra
+
+    def arguments(self) -> tuple[str, ...]:
+        return ("--metadata-url", self.issuer.metadata_url)
 
 
 async def run_database(
-    name: str, options: Options, http: ClientSession, directory: Path, echo_slow: bool
+    name: str,
+    sdk: str,
+    options: Options,
+    directory: Path,
+    auth: Auth,
+    echo_slow: bool,
 ) -> Run:
-    run = Run(name)
+    run = Run(name, sdk)
+    await asyncio.to_thread((directory / sdk).mkdir, exist_ok=True)
     try:
-        async with database(name, directory) as url:
-            note(f"{name}: migrating, importing the roster")
+        async with database(name, directory / sdk) as url:
+            note(f"{run.label}: migrating, importing the roster")
             run.version, run.officers = await prepare(url, options.officers)
-            await measure_on(run, url, options, http, directory / name, echo_slow)
+            await measure_on(run, url, options, directory / sdk / name, auth, echo_slow)
     except Unavailable as reason:
         run.skipped = str(reason)
-        note(f"{name}: skipped: {reason}")
+        note(f"{run.label}: skipped: {reason}")
     return run
 
 
 async def measure_on(
-    run: Run, url: str, options: Options, http: ClientSession, logs: Path, echo_slow: bool
+    run: Run, url: str, options: Options, logs: Path, auth: Auth, echo_slow: bool
 ) -> None:
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
+    env = auth.entra.environment()
     async with AsyncExitStack() as stack:
+        bot_args = ("--database-url", url, "--teams-sdk", run.stack, *auth.arguments())
         connector, echo, bot = await asyncio.gather(
             stack.enter_async_context(spawned("connector", logs / "connector.log")),
             stack.enter_async_context(spawned("echo", logs / "echo.log")),
-            stack.enter_async_context(spawned("bot", logs / "bot.log", "--database-url", url)),
+            stack.enter_async_context(spawned("bot", logs / "bot.log", *bot_args, env=env)),
         )
+        # One channel token for every request, as Teams reuses its own for an hour.
+        token = auth.issuer.token(audience=APP_ID, service_url=connector.url)
+        http = await stack.enter_async_context(ClientSession(connector=TCPConnector(limit=0)))
         crowd = people(http, connector.url, bot.url, echo.url, options.officers)
-        rig = Rig(http, connector.url, bot.url, echo.url, crowd, itertools.cycle(crowd))
+        rig = Rig(http, connector.url, bot.url, echo.url, crowd, itertools.cycle(crowd), token)
         try:
             await measure_all(run, rig, options, bot, echo, echo_slow)
         except BenchError as error:
             tails = "\n".join(f"{s.mode} log:\n{s.tail()}" for s in (bot, echo, connector))
-            raise BenchError(f"{run.database}: {error}\n{tails}") from error
+            raise BenchError(f"{run.label}: {error}\n{tails}") from error
 
 
 async def measure_all(
     run: Run, rig: Rig, options: Options, bot: Server, echo: Server, echo_slow: bool
 ) -> None:
-    note(f"{run.database}: {len(rig.people)} officers install the bot")
+    note(f"{run.label}: {len(rig.people)} officers install the bot")
     run.welcomes = await install(rig)
     for kind in KINDS:
         await sequential(rig, kind, options.warmup, "warm-up")
     for kind in KINDS:
-        note(f"{run.database}: {options.rounds} rounds of {kind.label}")
+        note(f"{run.label}: {options.rounds} rounds of {kind.label}")
         bot_figures, echo_figures = await sequential(rig, kind, options.rounds, "measured")
         run.sequential.append((kind, bot_figures, echo_figures))
-    note(f"{run.database}: {options.concurrent} concurrent card submits, bot then echo")
+    note(f"{run.label}: {options.concurrent} concurrent card submits, bot then echo")
     bot_burst = await concurrent(rig, "bot", options.concurrent)
     run.concurrent = (bot_burst, await concurrent(rig, "echo", options.concurrent))
     if options.skip_slow:
         return
-    note(f"{run.database}: {options.concurrent} concurrent with a {SLOW_LATENCY:.0f} s connector")
+    note(f"{run.label}: {options.concurrent} concurrent with a {SLOW_LATENCY:.0f} s connector")
     run.slow.append(await slow(rig, "bot", options.concurrent, options.slow_timeout))
     await stop(bot, grace=0.5)  # its replies may still be queued for minutes
     if echo_slow:
-        note(f"{run.database}: the same to the echo")
+        note(f"{run.label}: the same to the echo")
         run.slow.append(await slow(rig, "echo", options.concurrent, options.slow_timeout))
         await stop(echo, grace=0.5)
 
@@ -799,14 +876,15 @@ def settings_lines(options: Options, runs: Sequence[Run]) -> list[str]:
         f"limit {SLOW_LIMIT:.0f} s, waited at most {options.slow_timeout:.0f} s",
         f"service clock: {NOW.isoformat()}; Python {platform.python_version()} on "
         f"{platform.machine()}, {os.cpu_count()} CPUs; botbuilder-core "
-        f"{version('botbuilder-core')}, aiohttp {version('aiohttp')}, "
+        f"{version('botbuilder-core')}, microsoft-agents-hosting-core "
+        f"{version('microsoft-agents-hosting-core')}, aiohttp {version('aiohttp')}, "
         f"SQLAlchemy {version('SQLAlchemy')}",
     ]
     lines.append(f"load average (1, 5, 15 min) at start: {_load(options.load)}, at end: {_load()}")
     for run in runs:
         what = f"skipped: {run.skipped}" if run.skipped else f"version {run.version}"
         welcomes = f", {run.officers} roster rows, {run.welcomes} welcomes" if run.officers else ""
-        lines.append(f"{run.database}: {what}{welcomes}")
+        lines.append(f"{run.label}: {what}{welcomes}")
     return lines
 
 
@@ -816,7 +894,7 @@ def _load(load: tuple[float, float, float] | None = None) -> str:
 
 def sequential_lines(runs: Sequence[Run]) -> list[str]:
     lines = [
-        f"{'database':<11} {'turn':<15} {'bot p50':>8} {'bot p99':>8} {'echo p50':>9} "
+        f"{'database, SDK':<21} {'turn':<15} {'bot p50':>8} {'bot p99':>8} {'echo p50':>9} "
         f"{'echo p99':>9} {'p50 x':>6} {'p99 x':>6}  {'target':<20} verdict"
     ]
     for run in runs:
@@ -827,7 +905,7 @@ def sequential_lines(runs: Sequence[Run]) -> list[str]:
                 target = f"p50<={kind.target[0]}x p99<={kind.target[1]}x"
                 met = verdict(p50 <= kind.target[0] and p99 <= kind.target[1])
             lines.append(
-                f"{run.database:<11} {kind.label:<15} {ms(bot.p50):>8} {ms(bot.p99):>8} "
+                f"{run.label:<21} {kind.label:<15} {ms(bot.p50):>8} {ms(bot.p99):>8} "
                 f"{ms(echo.p50):>9} {ms(echo.p99):>9} {p50:>6.2f} {p99:>6.2f}  {target:<20} {met}"
             )
     return lines
@@ -835,7 +913,7 @@ def sequential_lines(runs: Sequence[Run]) -> list[str]:
 
 def concurrent_lines(runs: Sequence[Run]) -> list[str]:
     lines = [
-        f"{'database':<11} {'bot p50':>8} {'bot p99':>8} {'bot max':>8} {'echo p50':>9} "
+        f"{'database, SDK':<21} {'bot p50':>8} {'bot p99':>8} {'bot max':>8} {'echo p50':>9} "
         f"{'echo p99':>9} {'p99 x':>6}  {'target':<12} verdict"
     ]
     for run in runs:
@@ -844,7 +922,7 @@ def concurrent_lines(runs: Sequence[Run]) -> list[str]:
         bot, echo = run.concurrent
         ratio = bot.p99 / echo.p99
         lines.append(
-            f"{run.database:<11} {ms(bot.p50):>8} {ms(bot.p99):>8} {ms(bot.max):>8} "
+            f"{run.label:<21} {ms(bot.p50):>8} {ms(bot.p99):>8} {ms(bot.max):>8} "
             f"{ms(echo.p50):>9} {ms(echo.p99):>9} {ratio:>6.2f}  "
             f"p99<={CONCURRENT_TARGET}x{'':<4} {verdict(ratio <= CONCURRENT_TARGET)}"
         )
@@ -853,7 +931,7 @@ def concurrent_lines(runs: Sequence[Run]) -> list[str]:
 
 def slow_lines(runs: Sequence[Run], timeout: float) -> list[str]:
     lines = [
-        f"{'database':<11} {'server':<6} {'p50 s':>7} {'p99 s':>7} {'max s':>7} "
+        f"{'database, SDK':<21} {'server':<6} {'p50 s':>7} {'p99 s':>7} {'max s':>7} "
         f"{'>12 s':>6} {'no answer':>9}  {'target':<16} {'verdict':<7} replies"
     ]
     for run in runs:
@@ -861,7 +939,7 @@ def slow_lines(runs: Sequence[Run], timeout: float) -> list[str]:
             figures = result.figures
             met = verdict(result.over_limit == 0) if result.side == "bot" else "(ref)"
             lines.append(
-                f"{run.database:<11} {result.side:<6} {seconds(figures.p50, timeout):>7} "
+                f"{run.label:<21} {result.side:<6} {seconds(figures.p50, timeout):>7} "
                 f"{seconds(figures.p99, timeout):>7} {seconds(figures.max, timeout):>7} "
                 f"{result.over_limit:>6} {result.timed_out:>9}  {'all <= 12 s':<16} "
                 f"{met:<7} {result.replies}"
@@ -874,8 +952,49 @@ def seconds(value: float, timeout: float) -> str:
     return f">{timeout:.0f}" if value >= timeout else f"{value:.2f}"
 
 
-def report(options: Options, runs: Sequence[Run], elapsed: float) -> None:
-    print("Turn benchmark: the bot against a bare botbuilder echo, over HTTP as Teams does")
+def stack_lines(runs: Sequence[Run]) -> list[str]:
+    """The agents SDK's bot over botbuilder's, per database and measure; beside it, each
+    SDK's bot/echo (the echo measured in the same minutes as that SDK's bot)."""
+    lines = [
+        f"{'database':<11} {'measure':<26} {'agents/botbuilder':>17}  "
+        f"{'botbuilder/echo':>15} {'agents/echo':>11}  {'target':<8} verdict"
+    ]
+    for name in dict.fromkeys(run.database for run in runs):
+        by_stack = {run.stack: run for run in runs if run.database == name and not run.skipped}
+        if set(by_stack) != set(STACKS):
+            continue
+        old, new = by_stack["botbuilder"], by_stack["agents"]
+        measures: list[tuple[str, Figures, Figures, Figures, Figures, str]] = []
+        for (kind, old_bot, old_echo), (_, new_bot, new_echo) in zip(
+            old.sequential, new.sequential, strict=True
+        ):
+            for quantile in ("p50", "p99"):
+                measures.append(
+                    (f"{kind.label} {quantile}", old_bot, old_echo, new_bot, new_echo, quantile)
+                )
+        if old.concurrent and new.concurrent:
+            measures.append(("concurrent p99", *old.concurrent, *new.concurrent, "p99"))
+        for label, old_bot, old_echo, new_bot, new_echo, quantile in measures:
+            ratio = getattr(new_bot, quantile) / getattr(old_bot, quantile)
+            old_x = getattr(old_bot, quantile) / getattr(old_echo, quantile)
+            new_x = getattr(new_bot, quantile) / getattr(new_echo, quantile)
+            lines.append(
+                f"{name:<11} {label:<26} {ratio:>17.3f}  {old_x:>15.2f} {new_x:>11.2f}  "
+                f"{'<=' + str(STACK_TARGET):<8} {verdict(ratio <= STACK_TARGET)}"
+            )
+    return lines
+
+
+def report(
+    options: Options,
+    runs: Sequence[Run],
+    elapsed: float,
+    checks: dict[str, list[float]] | None = None,
+) -> None:
+    print(
+        "Turn benchmark: the bot on each Teams SDK against a bare botbuilder echo, over HTTP "
+        "as Teams does"
+    )
     for line in settings_lines(options, runs):
         print(f"  {line}")
     print("\nSequential turns (ms; x = bot/echo)")
@@ -886,7 +1005,103 @@ def report(options: Options, runs: Sequence[Run], elapsed: float) -> None:
         slowly = f"every connector answer {SLOW_LATENCY:.0f} s"
         print(f"\n{options.concurrent} concurrent card submits, {slowly}")
         print("\n".join(slow_lines(runs, options.slow_timeout)))
+    if len(options.stacks) > 1:
+        print(f"\nThe SDKs side by side (target: agents/botbuilder <= {STACK_TARGET})")
+        print("\n".join(stack_lines(runs)))
+    if checks:
+        print(f"\nThe token check alone, {options.token_checks} calls of each SDK's")
+        print("\n".join(token_lines(checks)))
     print(f"\nwhole run: {elapsed:.0f} s")
+
+
+# --- the token check alone ---------------------------------------------------------------
+
+
+def token_checks(metadata_url: str, token: str, service_url: str, rounds: int) -> None:
+    """Each SDK's `Authenticator` on the same activity and token, `rounds` calls each, the
+    SDKs interleaved in blocks of 100 (so that both meet the same load); prints
+    {sdk: [p50, p99]} in seconds as JSON."""
+    from bot.channels.teams.activities import TeamsActivity
+    from bot.channels.teams.auth import create_auth
+    from bot.settings import Settings
+
+    activity = TeamsActivity(
+        {
+            "type": "message",
+            "id": "bench",
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "from": {"id": "29:bench"},
+            "recipient": {"id": "28:pcso-bot"},
+            "conversation": {"id": "a:bench"},
+        }
+    )
+    header = f"Bearer {token}"
+
+    async def run() -> dict[str, list[float]]:
+        checks = {}
+        for sdk in STACKS:
+            settings = Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                database_url="sqlite+aiosqlite:///:memory:",
+                teams_sdk=sdk,
+                app_id=APP_ID,
+                app_password=SECRET,
+                app_tenant_id=TENANT,
+                openid_metadata_url=metadata_url,
+                token_issuer="https://api.botframework.com",
+            )
+            checks[sdk] = create_auth(settings).authenticator
+            await checks[sdk].authenticate(activity, header)  # the keys fetched once
+        timed: dict[str, list[float]] = {sdk: [] for sdk in STACKS}
+        for _ in range(max(1, rounds // 100)):
+            for sdk, check in checks.items():
+                for _ in range(100):
+                    started = time.perf_counter()
+                    await check.authenticate(activity, header)
+                    timed[sdk].append(time.perf_counter() - started)
+        return {sdk: [rank(sorted(t), 0.5), rank(sorted(t), 0.99)] for sdk, t in timed.items()}
+
+    print(json.dumps(asyncio.run(run())), flush=True)
+
+
+async def measure_token_checks(auth: Auth, rounds: int) -> dict[str, list[float]]:
+    service_url = "https://smba.trafficmanager.net/uk/"
+    token = auth.issuer.token(audience=APP_ID, service_url=service_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.turns",
+        "tokens",
+        "--metadata-url",
+        auth.issuer.metadata_url,
+        "--token",
+        token,
+        "--service-url",
+        service_url,
+        "--token-checks",
+        str(rounds),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise BenchError(f"the token checks failed: {err.decode()[-2000:]}")
+    found: dict[str, list[float]] = json.loads(out)
+    return found
+
+
+def token_lines(checks: dict[str, list[float]]) -> list[str]:
+    old, new = checks["botbuilder"], checks["agents"]
+    lines = [f"{'SDK':<11} {'p50 ms':>7} {'p99 ms':>7}"]
+    for sdk, (p50, p99) in checks.items():
+        lines.append(f"{sdk:<11} {p50 * 1000:>7.3f} {p99 * 1000:>7.3f}")
+    ratio = new[0] / old[0]
+    lines.append(
+        f"agents/botbuilder at p50: {ratio:.3f}, at p99: {new[1] / old[1]:.3f} "
+        f"(target <= {STACK_TARGET}: {verdict(ratio <= STACK_TARGET)})"
+    )
+    return lines
 
 
 # --- entry point -------------------------------------------------------------------------
@@ -895,15 +1110,29 @@ def report(options: Options, runs: Sequence[Run], elapsed: float) -> None:
 async def measure(options: Options) -> int:
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="bench-turns-") as directory:
-        async with ClientSession(connector=TCPConnector(limit=0)) as http:
-            for name in options.databases:
-                echo_slow = not any(run.slow for run in runs)
+        where = Path(directory)
+        with (
+            FakeIssuer().serving() as issuer,
+            FakeEntra(client_id=APP_ID, client_secret=SECRET).serving(where) as entra,
+        ):
+            auth = Auth(issuer, entra)
+            checks = None
+            if set(options.stacks) == set(STACKS) and options.token_checks:
+                note(f"the token check alone, {options.token_checks} calls of each SDK's")
                 try:
-                    runs.append(await run_database(name, options, http, Path(directory), echo_slow))
+                    checks = await measure_token_checks(auth, options.token_checks)
                 except BenchError as error:
                     print(f"\nBENCHMARK ABORTED, nothing it measured can be trusted:\n{error}")
                     return 1
-    report(options, runs, time.perf_counter() - STARTED)
+            for name in options.databases:
+                for sdk in options.stacks:
+                    echo_slow = not any(run.slow for run in runs)
+                    try:
+                        runs.append(await run_database(name, sdk, options, where, auth, echo_slow))
+                    except BenchError as error:
+                        print(f"\nBENCHMARK ABORTED, nothing it measured can be trusted:\n{error}")
+                        return 1
+    report(options, runs, time.perf_counter() - STARTED, checks)
     return 0
 
 
@@ -915,13 +1144,21 @@ def database_list(value: str) -> tuple[str, ...]:
     return names
 
 
+def stack_list(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = set(names) - set(STACKS)
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"Teams SDKs are botbuilder and agents, not {value!r}")
+    return names
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.turns",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    modes = ("measure", "connector", "echo", "bot")
+    modes = ("measure", "connector", "echo", "bot", "tokens")
     parser.add_argument("mode", nargs="?", choices=modes, default="measure", help="(internal)")
     parser.add_argument("--rounds", type=int, default=400, help="turns of each kind (400)")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up turns of each kind (20)")
@@ -933,11 +1170,21 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=("sqlite", "postgresql"),
         help="sqlite,postgresql",
     )
+    parser.add_argument(
+        "--stacks", type=stack_list, default=STACKS, help="Teams SDKs: botbuilder,agents"
+    )
     parser.add_argument("--skip-slow", action="store_true", help="no 10 s connector runs")
     parser.add_argument(
         "--slow-timeout", type=float, default=15.0, help="wait per answer, 10 s connector (15)"
     )
     parser.add_argument("--database-url", help="(internal: the bot process's database)")
+    parser.add_argument("--teams-sdk", choices=STACKS, help="(internal: the bot process's SDK)")
+    parser.add_argument("--metadata-url", help="(internal: the local issuer's metadata)")
+    parser.add_argument(
+        "--token-checks", type=int, default=20_000, help="token checks per SDK (20000; 0: none)"
+    )
+    parser.add_argument("--token", help="(internal: the token the checks check)")
+    parser.add_argument("--service-url", help="(internal: the activity's service URL)")
     args = parser.parse_args(argv)
     if args.concurrent > args.officers:
         parser.error("--concurrent needs as many --officers (one turn each)")
@@ -946,12 +1193,15 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    if args.mode == "tokens":
+        token_checks(args.metadata_url, args.token, args.service_url, args.token_checks)
+        return 0
     if args.mode != "measure":
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         factories: dict[str, Callable[[], web.Application]] = {
             "connector": lambda: TalliedConnector().app(),
             "echo": echo_app,
-            "bot": lambda: bot_app(args.database_url),
+            "bot": lambda: bot_app(args.database_url, args.teams_sdk, args.metadata_url),
         }
         asyncio.run(serve(factories[args.mode]))
         return 0
@@ -962,8 +1212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.officers,
         args.concurrent,
         args.databases,
+        args.stacks,
         args.skip_slow,
         args.slow_timeout,
+        args.token_checks,
     )
     return asyncio.run(measure(options))
 

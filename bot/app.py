@@ -70,8 +70,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _channels(app: web.Application) -> AsyncIterator[None]:
-    """The Bot Framework adapter, and the Slack client when Slack is configured: the outbox
-    and the transports share them."""
+    """Teams' authentication (the chosen SDK's) and Bot Connector client, and the Slack client
+    when Slack is configured: the outbox and the transports share them."""
     settings = app[SETTINGS]
     async with wiring.service_channels(settings) as channels:
         app[CHANNELS] = channels
@@ -91,7 +91,7 @@ async def _turns(app: web.Application) -> AsyncIterator[None]:
     app[RUNNER] = runner
     app[TEAMS] = TeamsTransport(
         runner=runner,
-        adapter=app[CHANNELS].teams,
+        authenticator=app[CHANNELS].teams.authenticator,
         connector=app[CHANNELS].connector,
         settings=settings,
     )
@@ -140,10 +140,11 @@ def banner(app: web.Application, url: str) -> tuple[int, str]:
     an operator needs to see at a glance (version, address, mode, channels, database without
     its password, scheduler), loud (WARNING) when the bot is unauthenticated."""
     settings = app[SETTINGS]
+    sdk = f"Teams SDK {app[CHANNELS].teams.sdk}"
     if settings.authenticated:
-        mode = f"Teams app {settings.app_id} ({settings.app_type})"
+        mode = f"Teams app {settings.app_id} ({settings.app_type}; {sdk})"
     else:
-        mode = UNAUTHENTICATED_WARNING
+        mode = f"{UNAUTHENTICATED_WARNING} ({sdk})"
     scheduler = app[SCHEDULER].health()
     if not settings.scheduler_enabled:
         jobs = "off in this instance (PCSO_SCHEDULER_ENABLED=false)"

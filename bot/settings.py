@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from types import SimpleNamespace
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -18,18 +18,9 @@ from bot.logs import LogSettings
 # No default store: the operator says where it is (`make run` writes a local `.env` with
 # DATABASE_URL=sqlite:///pcso.db), so no command creates a database where it happens to run.
 DEFAULT_DATABASE_URL = ""
-PUBLIC_CLOUD = {
-    "TO_CHANNEL_FROM_BOT_LOGIN_URL": (
-        "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
-    ),
-    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
-    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://api.botframework.com",
-    "OAUTH_URL": "https://api.botframework.com",
-    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": (
-        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
-    ),
-    "CALLER_ID": "urn:botframework:azure",
-}
+# The Microsoft 365 Agents SDK's names for the bot's identity, accepted beside the Bot
+# Framework's `MicrosoftAppId`, `MicrosoftAppPassword` and `MicrosoftAppTenantId`.
+AGENTS_CONNECTION = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 
 class Settings(LogSettings):
@@ -41,10 +32,24 @@ class Settings(LogSettings):
     )
 
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
-    app_id: str = Field("", validation_alias="MicrosoftAppId")
-    app_password: str = Field("", validation_alias="MicrosoftAppPassword")
+    # Which SDK authenticates with Teams (bot/channels/teams/auth.py): botbuilder (the Bot
+    # Framework SDK, archived) or agents (the Microsoft 365 Agents SDK). Both read the bot's
+    # identity under the Bot Framework's names or the Agents SDK's own.
+    teams_sdk: Literal["botbuilder", "agents"] = Field(
+        "botbuilder", validation_alias="PCSO_TEAMS_SDK"
+    )
+    app_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppId", f"{AGENTS_CONNECTION}CLIENTID")
+    )
+    app_password: str = Field(
+        "",
+        validation_alias=AliasChoices("MicrosoftAppPassword", f"{AGENTS_CONNECTION}CLIENTSECRET"),
+    )
     app_type: str = Field("SingleTenant", validation_alias="MicrosoftAppType")
-    app_tenant_id: str = Field("", validation_alias="MicrosoftAppTenantId")
+    app_tenant_id: str = Field(
+        "",
+        validation_alias=AliasChoices("MicrosoftAppTenantId", f"{AGENTS_CONNECTION}TENANTID"),
+    )
     allowed_tenants: str = Field("", validation_alias="PCSO_ALLOWED_TENANTS")
     # Where inbound Bot Framework tokens are verified: the public cloud by default; set both
     # for a sovereign cloud, or for tests against a local OpenID issuer.
@@ -131,7 +136,8 @@ class Settings(LogSettings):
     def _tenant_for_single_tenant(self) -> Settings:
         if self.app_id and self.app_type.lower() == "singletenant" and not self.app_tenant_id:
             raise ValueError(
-                "MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant"
+                "MicrosoftAppTenantId (or CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID) "
+                "is required when MicrosoftAppType is SingleTenant"
             )
         return self
 
@@ -165,26 +171,3 @@ class Settings(LogSettings):
         if not listed and self.single_tenant:
             return frozenset({self.app_tenant_id.strip()})
         return listed
-
-    def bot_framework_config(self) -> SimpleNamespace:
-        """The attribute names `ConfigurationBotFrameworkAuthentication` reads.
-
-        With no app id the SDK's password credentials are empty, which it treats as
-        "authentication disabled" (SingleTenant would insist on an id).
-        """
-        config = SimpleNamespace(
-            APP_ID=self.app_id,
-            APP_PASSWORD=self.app_password,
-            APP_TYPE=self.app_type if self.authenticated else "MultiTenant",
-            APP_TENANTID=self.app_tenant_id,
-        )
-        if self.openid_metadata_url:
-            # Any of these makes the SDK build its parameterised authentication; the rest
-            # keep the public cloud's values (botframework.connector.auth's constants).
-            for name, value in PUBLIC_CLOUD.items():
-                setattr(config, name, value)
-            config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_metadata_url
-            config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
-                self.token_issuer or PUBLIC_CLOUD["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"]
-            )
-        return config

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import slack, teams
 from bot.channels.base import ChannelSender
+from bot.channels.teams import BotConnector, TeamsAuth
 from bot.clock import Clock
 from bot.delivery import Outbox
 from bot.settings import Settings
@@ -20,8 +21,8 @@ from bot.settings import Settings
 class Channels:
     """What one process talks to the channels with; Slack only when it is configured."""
 
-    teams: teams.Adapter
-    connector: teams.BotConnector
+    teams: TeamsAuth
+    connector: BotConnector
     slack: slack.Client | None = None
 
 
@@ -29,25 +30,25 @@ class Channels:
 async def service_channels(settings: Settings) -> AsyncIterator[Channels]:
     """The service's channels: the Bot Connector and the Slack client each keep one HTTP
     session, sized at start-up, until closed."""
-    adapter = teams.create_adapter(settings)
+    auth = teams.create_auth(settings)
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(teams.connector_session(settings))
-        connector = teams.BotConnector(adapter=adapter, settings=settings, session=session)
+        connector = teams.BotConnector(tokens=auth.tokens, session=session)
         stack.callback(connector.close)
         client = (
             await stack.enter_async_context(slack.web_client(settings))
             if slack.configured(settings)
             else None
         )
-        yield Channels(teams=adapter, connector=connector, slack=client)
+        yield Channels(teams=auth, connector=connector, slack=client)
 
 
 def standalone_channels(settings: Settings) -> Channels:
     """Channels for a one-off run: each client opens an HTTP session per call."""
-    adapter = teams.create_adapter(settings)
+    auth = teams.create_auth(settings)
     client = slack.standalone_client(settings) if slack.configured(settings) else None
-    connector = teams.BotConnector(adapter=adapter, settings=settings, session=None)
-    return Channels(teams=adapter, connector=connector, slack=client)
+    connector = teams.BotConnector(tokens=auth.tokens, session=None)
+    return Channels(teams=auth, connector=connector, slack=client)
 
 
 def senders(channels: Channels, settings: Settings) -> dict[str, ChannelSender]:

@@ -1,5 +1,7 @@
 """Fixtures: every end-to-end test runs against SQLite and PostgreSQL, over real HTTP, with
-the service's clock injected (`clock`), so no test depends on the machine's date."""
+the service's clock injected (`clock`), so no test depends on the machine's date; and every
+test that speaks to the Teams transport or the Bot Connector runs on both Teams SDKs
+(`teams_sdk`: botbuilder and the Microsoft 365 Agents SDK)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,25 @@ SAMPLE_ROSTER = Path(__file__).parent.parent / "docs" / "sample-roster.csv"
 # Where the service's clock stands unless a test module chooses (its own `clock` fixture) or
 # a test moves it: 08:05 GMT on Tuesday 1 December 2026, a briefing day.
 DEFAULT_NOW = datetime(2026, 12, 1, 8, 5, tzinfo=UTC)
+
+
+TEAMS_SDKS = ("botbuilder", "agents")
+# A test with one of these fixtures speaks to /api/messages or to the fake Bot Connector: it
+# runs once per Teams SDK. Tests without (Slack, the CLI, units) run once, on the default.
+TEAMS_FIXTURES = frozenset({"teams_user", "people", "connector", "bot_url"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = set(metafunc.fixturenames)
+    if "teams_sdk" in names and names & TEAMS_FIXTURES:
+        metafunc.parametrize("teams_sdk", TEAMS_SDKS, indirect=True)
+
+
+@pytest.fixture
+def teams_sdk(request: pytest.FixtureRequest) -> str:
+    """`PCSO_TEAMS_SDK` of the bots a test starts: each SDK in turn for a Teams test, the
+    default (botbuilder) for any other."""
+    return str(getattr(request, "param", TEAMS_SDKS[0]))
 
 
 @pytest.fixture
@@ -74,11 +95,12 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-def settings(database_url: str, engine: AsyncEngine) -> Settings:
+def settings(database_url: str, engine: AsyncEngine, teams_sdk: str) -> Settings:
     """`engine` first, so a PostgreSQL database is clean before the app opens it."""
     return Settings(
         _env_file=None,
         database_url=database_url,
+        teams_sdk=teams_sdk,
         app_id="",
         allowed_tenants="",
         scheduler_enabled=False,  # it runs the real jobs on the wall clock; tests pick instants

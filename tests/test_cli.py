@@ -110,3 +110,13 @@ async def test_bad_configuration_is_explained_without_a_traceback(database_url):
     assert code == 2
     assert "bad configuration: PCSO_TIMEZONE" in err
     assert "Traceback" not in err
+
+
+async def test_an_unknown_teams_sdk_is_one_line(database_url, monkeypatch):
+    monkeypatch.setenv("PCSO_TEAMS_SDK", "foo")
+    code, out, err = await pcso_bot(database_url, "serve")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "bad configuration: PCSO_TEAMS_SDK" in err
+    assert "'botbuilder' or 'agents'" in err
+    assert "Traceback" not in err and out == ""

@@ -34,11 +34,12 @@ SEED = 20261201
 
 
 async def start_fan_out(
-    database_url: str, instance: str = "", clock_ahead: float = 0.0
+    database_url: str, teams_sdk: str, instance: str = "", clock_ahead: float = 0.0
 ) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
+        "PCSO_TEAMS_SDK": teams_sdk,
         "PCSO_INSTANCE_NAME": instance,
         "PCSO_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
         # Long enough that no send times out on a busy machine: a timed-out send is retried
@@ -47,7 +48,8 @@ async def start_fan_out(
         "PCSO_DELIVERY_BACKOFF_SECONDS": "0.05",
         "PCSO_DELIVERY_BACKOFF_MAX_SECONDS": "0.2",
     }
-    env.pop("MicrosoftAppId", None)
+    for name in [n for n in env if n.upper().startswith(("MICROSOFTAPP", "CONNECTIONS__"))]:
+        del env[name]
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -98,14 +100,14 @@ async def crash(process: asyncio.subprocess.Process, connector: FakeConnector) -
 
 
 async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
-    database_url, sessions, connector: FakeConnector
+    database_url, sessions, connector: FakeConnector, teams_sdk: str
 ):
     conversations = await seed(sessions, OFFICERS, connector.url)
     rng = random.Random(SEED)
     repeatable: set[str] = set()
     in_flight_sends = 0  # summed over crashes: one conversation may be caught at two crashes
 
-    first = await start_fan_out(database_url)  # killed at a random instant: maybe still
+    first = await start_fan_out(database_url, teams_sdk)  # killed at a random instant: maybe still
     await asyncio.sleep(rng.uniform(0.5, 2.5))  # starting, recording or sending
     await crash(first, connector)
     caught = await in_flight(sessions, connector)
@@ -116,7 +118,7 @@ async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
         remaining = OFFICERS - len(connector.delivered)
         if remaining < 2:  # the earlier runs got (nearly) everyone: nothing left to cut short
             break
-        process = await start_fan_out(database_url)
+        process = await start_fan_out(database_url, teams_sdk)
         # Kill it after a few more arrivals, never waiting for more than are left to send.
         target = sum(connector.delivered.values()) + rng.randint(1, min(15, remaining - 1))
         if not await arrivals_or_exit(connector, target, process):
@@ -129,7 +131,7 @@ async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
         in_flight_sends += len(caught)
 
     # The last crash's claims are free once their lease has expired on the restart's clock.
-    last = await start_fan_out(database_url, clock_ahead=LEASE_SECONDS + 0.1)
+    last = await start_fan_out(database_url, teams_sdk, clock_ahead=LEASE_SECONDS + 0.1)
     out, err = await last.communicate()
     assert last.returncode == 0, err.decode()
 
@@ -154,7 +156,7 @@ async def test_kill_9_mid_fan_out_then_restart_every_officer_gets_the_prompt(
 
 
 async def test_two_processes_on_one_postgresql_database_send_each_prompt_once(
-    database_url, sessions, connector: FakeConnector
+    database_url, sessions, connector: FakeConnector, teams_sdk: str
 ):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite is the store for one instance; PostgreSQL for several")
@@ -164,7 +166,7 @@ async def test_two_processes_on_one_postgresql_database_send_each_prompt_once(
     connector.tenant_limit = 50  # each process paces itself: together they are throttled
     connector.retry_after = "0.2"
 
-    processes = [await start_fan_out(database_url, f"instance-{n}") for n in range(2)]
+    processes = [await start_fan_out(database_url, teams_sdk, f"instance-{n}") for n in range(2)]
     outcomes = await asyncio.gather(*(p.communicate() for p in processes))
 
     for process, (out, err) in zip(processes, outcomes, strict=True):

@@ -231,15 +231,17 @@ async def test_an_operator_installs_migrates_imports_serves_and_builds_the_packa
     assert str(backup) in operator.ok("db", "backup", "--out", str(backup))
     assert backup.stat().st_size > 0
 
-    await _serve_and_answer(operator, connector)
+    for sdk in ("botbuilder", "agents"):  # the installed wheel serves Teams on either SDK
+        await _serve_and_answer(operator, connector, sdk)
 
     expected = {"teams.zip", "slack.yaml", backup.name}
     assert {p.name for p in work.iterdir()} == expected, "a command left a file behind"
 
 
-async def _serve_and_answer(operator: Operator, connector: FakeConnector) -> None:
-    """`pcso-bot serve` on a free port: healthy, answers a PCSO over Teams' protocol (local,
-    unauthenticated mode), logs one start-up banner, and stops cleanly on SIGTERM."""
+async def _serve_and_answer(operator: Operator, connector: FakeConnector, sdk: str) -> None:
+    """`pcso-bot serve` on a free port with `PCSO_TEAMS_SDK=sdk`: healthy, answers a PCSO
+    over Teams' protocol (local, unauthenticated mode), logs one start-up banner naming the
+    SDK, and stops cleanly on SIGTERM."""
     port = _free_port()
     process = await asyncio.create_subprocess_exec(
         str(operator.installed.command),
@@ -247,7 +249,7 @@ async def _serve_and_answer(operator: Operator, connector: FakeConnector) -> Non
         "--port",
         str(port),
         cwd=operator.cwd,
-        env=operator.env,
+        env={**operator.env, "PCSO_TEAMS_SDK": sdk},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -277,6 +279,7 @@ async def _serve_and_answer(operator: Operator, connector: FakeConnector) -> Non
     assert len(banners) == 1, log
     assert f"serving on {url}" in banners[0]
     assert "scheduler: on" in banners[0]
+    assert f"(Teams SDK {sdk})" in banners[0]
 
 
 async def _until_healthy(

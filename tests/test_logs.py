@@ -53,7 +53,7 @@ def _env(database_url: str, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PCSO_", "Microsoft", "SLACK_"))
+        if not key.startswith(("PCSO_", "Microsoft", "SLACK_", "CONNECTIONS__"))
     }
     return {**env, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **extra}
 
@@ -155,14 +155,15 @@ async def _until_healthy(
 
 
 async def test_one_banner_and_no_message_text_names_or_emails_at_info(
-    database: str, tmp_path: Path, connector: FakeConnector
+    database: str, tmp_path: Path, connector: FakeConnector, teams_sdk: str
 ) -> None:
-    log = await _serve(database, tmp_path, connector, conversation=True)
+    log = await _serve(database, tmp_path, connector, conversation=True, PCSO_TEAMS_SDK=teams_sdk)
     banners = [line for line in log.splitlines() if "serving on" in line]
     assert len(banners) == 1, log
     (banner,) = banners
     for part in ("pcso-bot ", "mode: NO MicrosoftAppId IS SET", "Slack: off", "database: sqlite"):
         assert part in banner, banner
+    assert f"(Teams SDK {teams_sdk})" in banner, banner
     assert "scheduler: off in this instance" in banner
     assert log.count("UNAUTHENTICATED") == 1, "the unauthenticated warning, once"
     assert '"POST /api/messages' in log and '"GET /healthz' not in log, "probes are not logged"

@@ -9,7 +9,8 @@ Like Teams it can throttle: with `tenant_limit` (or `conversation_limit`) set, a
 beyond that many in any one-second window of the tenant (or conversation) is answered
 429 with `Retry-After: <retry_after>`. Tests can also make chosen conversations fail
 (`fail`), make createConversation fail (`fail_create`) and slow every answer (`latency`).
-Every request is logged in `requests` with its time and status.
+Every request is logged in `requests` with its time and status, and its `Authorization`
+header in `authorizations` (empty when it had none).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class FakeConnector:
     member_latency: dict[str, float] = field(default_factory=dict)  # per member look-up
     keep_activities: bool = True  # False: count messages per conversation only (benchmarks)
     requests: list[Request] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
     delivered: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     peak_in_flight: int = 0
@@ -119,6 +121,7 @@ class FakeConnector:
         self.sent.clear()
         self.created.clear()
         self.requests.clear()
+        self.authorizations.clear()
         self.delivered.clear()
 
     def app(self) -> web.Application:
@@ -145,6 +148,7 @@ class FakeConnector:
         self, request: web.Request, conversation: str, body: dict[str, Any]
     ) -> web.Response | None:
         """An injected failure or a 429, logged; None when the request goes through."""
+        self.authorizations.append(request.headers.get("Authorization", ""))
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
@@ -218,6 +222,7 @@ class FakeConnector:
         return web.json_response({"id": activity_id}, status=200)
 
     async def _member(self, request: web.Request) -> web.Response:
+        self.authorizations.append(request.headers.get("Authorization", ""))
         delay = self.member_latency.get(request.match_info["member"], 0.0)
         if delay:
             await asyncio.sleep(delay)

@@ -1,7 +1,9 @@
 """Microsoft Teams: the Bot Framework transport, the proactive sender and the Adaptive Card
-renderer. The only package that imports botbuilder."""
+renderer, on one of two SDKs (`PCSO_TEAMS_SDK`): only `botbuilder.py` imports the Bot
+Framework SDK and only `agents.py` the Microsoft 365 Agents SDK, each for authentication
+alone (auth.py); the rest is common to both."""
 
-from bot.channels.teams.adapter import UNAUTHENTICATED_WARNING, Adapter, create_adapter
+from bot.channels.teams.auth import UNAUTHENTICATED_WARNING, TeamsAuth, create_auth
 from bot.channels.teams.connector import BotConnector, connector_session
 from bot.channels.teams.sender import TeamsSender
 from bot.channels.teams.transport import CHANNEL, TeamsTransport
@@ -9,10 +11,10 @@ from bot.channels.teams.transport import CHANNEL, TeamsTransport
 __all__ = [
     "CHANNEL",
     "UNAUTHENTICATED_WARNING",
-    "Adapter",
     "BotConnector",
+    "TeamsAuth",
     "TeamsSender",
     "TeamsTransport",
     "connector_session",
-    "create_adapter",
+    "create_auth",
 ]

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.schema import Activity, ChannelAccount
-
 from bot.channels.teams.renderer import ADAPTIVE_CARD_CONTENT_TYPE, to_adaptive
 from bot.envelope import unsafe
 from dialogs.core import Reply
@@ -135,6 +133,10 @@ class TeamsActivity:
         return self._text("replyToId")
 
     @property
+    def channel_id(self) -> str | None:
+        return self._text("channelId")
+
+    @property
     def service_url(self) -> str:
         return str(self.body["serviceUrl"])
 
@@ -174,18 +176,6 @@ class TeamsActivity:
             "serviceUrl": body["serviceUrl"],
         }
         return {k: v for k, v in reference.items() if v is not None}
-
-    def for_authentication(self) -> Activity:
-        """The few fields the SDK's token validation reads, as its own model."""
-        return Activity(
-            type=self.type,
-            id=self.id,
-            channel_id=self._text("channelId"),
-            service_url=self.service_url,
-            recipient=ChannelAccount(
-                id=self.body["recipient"]["id"], role=self._text("recipient", "role")
-            ),
-        )
 
 
 def _only(node: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -6,8 +6,9 @@ conversation. They are made here with `aiohttp` and plain JSON. The SDK's own co
 client sends with `requests` on the event loop's default thread pool (six threads on two
 cores), builds a new client, credentials and HTTP session for every turn, and spends
 milliseconds in msrest serialising each card; with it, replies queued behind one another
-when Teams was slow. What stays the SDK's is the credentials: the bearer token comes from
-its `AppCredentials` (MSAL caches it), read on a thread of its own.
+when Teams was slow. What stays an SDK's is the bearer token: it comes from the `TokenSource`
+of the SDK `PCSO_TEAMS_SDK` chose (bot/channels/teams/auth.py), and is reused here for a
+while, so most calls wait for no SDK at all.
 
 Every call goes through one session whose connection pool is sized by
 `PCSO_TEAMS_CONNECTIONS` at start-up. A one-off process (`pcso-bot jobs run`) has no
@@ -21,15 +22,13 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from botbuilder.integration.aiohttp import CloudAdapter
-from botframework.connector.auth import AppCredentials
 
 from bot.channels.base import DeliveryError
+from bot.channels.teams.auth import TokenSource
 from bot.limits import parse_retry_after
 from bot.settings import Settings
 
@@ -48,37 +47,31 @@ async def connector_session(settings: Settings) -> AsyncIterator[aiohttp.ClientS
 
 
 class _Tokens:
-    """Bearer tokens from the SDK's credentials: MSAL's call blocks (and, once an hour, goes
-    to Entra), so it runs on one thread of its own and its answer is reused for a while."""
+    """Bearer tokens from the SDK's `TokenSource`, one asked for at a time and its answer
+    reused for a while (both SDKs' MSAL caches hand out the same token until 5 minutes
+    before it expires)."""
 
-    def __init__(self, credentials: AppCredentials) -> None:
-        self._credentials = credentials
+    def __init__(self, source: TokenSource) -> None:
+        self._source = source
         self._token: str | None = None
         self._fetched = 0.0
         self._lock = asyncio.Lock()
-        self._thread: ThreadPoolExecutor | None = None
 
     async def authorization(self) -> dict[str, str]:
         """The Authorization header; none in the local, unauthenticated mode (no app id)."""
-        if not self._credentials.microsoft_app_id:
+        if not self._source.enabled:
             return {}
         async with self._lock:
             if self._token is None or time.monotonic() - self._fetched > TOKEN_REUSE_SECONDS:
-                if self._thread is None:
-                    self._thread = ThreadPoolExecutor(1, thread_name_prefix="teams-token")
-                loop = asyncio.get_running_loop()
                 try:
-                    token = await loop.run_in_executor(
-                        self._thread, self._credentials.get_access_token
-                    )
+                    token = await self._source.token()
                 except Exception as error:
                     raise DeliveryError(f"no token for the Bot Connector: {error}"[:300]) from error
-                self._token, self._fetched = str(token), time.monotonic()
+                self._token, self._fetched = token, time.monotonic()
             return {"Authorization": f"Bearer {self._token}"}
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._thread.shutdown(wait=False)
+        self._source.close()
 
 
 class BotConnector:
@@ -86,13 +79,9 @@ class BotConnector:
     Connector, for the transport and the proactive sender alike. Every failure is a
     `DeliveryError` with the HTTP status and `Retry-After` the outbox acts on."""
 
-    def __init__(
-        self, *, adapter: CloudAdapter, settings: Settings, session: aiohttp.ClientSession | None
-    ) -> None:
-        self._adapter = adapter
-        self._app_id = settings.app_id
+    def __init__(self, *, tokens: TokenSource, session: aiohttp.ClientSession | None) -> None:
         self._session = session
-        self._tokens: _Tokens | None = None
+        self._tokens = _Tokens(tokens)
 
     async def send(
         self,
@@ -138,14 +127,13 @@ class BotConnector:
         return found
 
     def close(self) -> None:
-        if self._tokens is not None:
-            self._tokens.close()
+        self._tokens.close()
 
     async def _call(
         self, method: str, service_url: str, path: str, body: dict[str, Any] | None = None
     ) -> Any:
         url = f"{service_url.rstrip('/')}/{path}"
-        headers = {"Accept": "application/json", **await self._authorization()}
+        headers = {"Accept": "application/json", **await self._tokens.authorization()}
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
@@ -172,15 +160,6 @@ class BotConnector:
             return
         async with aiohttp.ClientSession(trust_env=True) as session:
             yield session
-
-    async def _authorization(self) -> dict[str, str]:
-        """The SDK's own credentials for this app id and cloud (found once)."""
-        if self._tokens is None:
-            identity = self._adapter.create_claims_identity(self._app_id)
-            factory = self._adapter.bot_framework_authentication.create_connector_factory(identity)
-            client = await factory.create("https://localhost", None)  # builds, sends nothing
-            self._tokens = _Tokens(client.config.credentials)
-        return await self._tokens.authorization()
 
 
 def _part(value: str) -> str:

@@ -1,7 +1,8 @@
 """The Microsoft Teams transport: Bot Framework activities in, Adaptive Cards out.
 
 `handle` is the edge, in this order: size, content type, JSON, the activity's fields, then
-authentication (the SDK's token validation; any token problem is 401), then the tenant
+authentication (the chosen SDK's token validation, bot/channels/teams/auth.py; any token
+problem is 401), then the tenant
 (403), then the invoke name; only then does the turn run. Every answer is a deliberate status.
 A turn becomes an `Inbound`, the `TurnRunner` does the work, and the replies are rendered:
 a card the user acted on is updated in place, and an `adaptiveCard/action` invoke is
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot import identity
 from bot.channels.base import DeliveryError
@@ -31,6 +31,7 @@ from bot.channels.teams.activities import (
     message,
     message_body,
 )
+from bot.channels.teams.auth import Authenticator
 from bot.channels.teams.connector import BotConnector
 from bot.envelope import BadBody, parse_json
 from bot.settings import Settings
@@ -59,12 +60,12 @@ class TeamsTransport:
         self,
         *,
         runner: TurnRunner,
-        adapter: CloudAdapter,
+        authenticator: Authenticator,
         connector: BotConnector,
         settings: Settings,
     ) -> None:
         self._runner = runner
-        self._adapter = adapter
+        self._authenticator = authenticator
         self._connector = connector
         self._max_body_bytes = settings.max_body_bytes
         self._allowed_tenants = settings.allowed_tenant_ids
@@ -112,12 +113,10 @@ class TeamsTransport:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def _authenticated(self, activity: TeamsActivity, header: str | None) -> bool:
-        """The SDK's verdict on the request's token; False for any failure at all (the SDK
-        raises PermissionError, but also jwt errors, IndexError for an unknown key id...)."""
+        """The SDK's verdict on the request's token; False for any failure at all (an SDK
+        raises PermissionError, ValueError, jwt errors, IndexError for an unknown key id...)."""
         try:
-            await self._adapter.bot_framework_authentication.authenticate_request(
-                activity.for_authentication(), header or ""
-            )
+            await self._authenticator.authenticate(activity, header)
         except Exception as error:  # noqa: BLE001 - every token problem is the client's: 401
             log.info("refused activity %s: %s: %s", activity.id, type(error).__name__, error)
             return False
