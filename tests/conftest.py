@@ -5,6 +5,7 @@ test that speaks to the Teams transport or the Bot Connector runs on both Teams 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import create_app
+from bot.logs import QUIET
 from bot.settings import Settings
 from storage import roster
 from storage.db import create_engine, create_sessionmaker
@@ -47,6 +49,23 @@ def teams_sdk(request: pytest.FixtureRequest) -> str:
     """`PCSO_TEAMS_SDK` of the bots a test starts: each SDK in turn for a Teams test, the
     default (botbuilder) for any other."""
     return str(getattr(request, "param", TEAMS_SDKS[0]))
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was() -> Iterator[None]:
+    """A test that calls `bot.cli.main` in this process configures logging as a command
+    would (`bot.logs.configure`, DEBUG with `--debug`): put the root logger back after it,
+    so later tests do not log at its level."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    quiet = {name: logging.getLogger(name).level for name in QUIET}
+    yield
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for name, was in quiet.items():
+        logging.getLogger(name).setLevel(was)
 
 
 @pytest.fixture
