@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -28,6 +27,7 @@ from sqlalchemy.engine import URL, make_url
 
 from tests.rig import databases
 from tests.rig.connector import FakeConnector
+from tests.rig.serving import fake_connector, free_port, until_healthy
 from tests.rig.teams import TeamsUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,26 +132,12 @@ class Operator:
         return done.stdout + done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
-    from aiohttp import web
-
-    fake = FakeConnector()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    fake.server = runner.server
-    yield fake
-    await runner.cleanup()
+    """The fake Bot Connector, for a bot in another process (not the rig's fixture of that
+    name, which runs a test once per Teams SDK: these tests choose the SDK themselves)."""
+    async with fake_connector() as fake:
+        yield fake
 
 
 def test_the_installed_package_is_the_wheel_not_this_checkout(installed: Installed) -> None:
@@ -242,7 +228,7 @@ async def _serve_and_answer(operator: Operator, connector: FakeConnector, sdk: s
     """`pcso-bot serve` on a free port with `PCSO_TEAMS_SDK=sdk`: healthy, answers a PCSO
     over Teams' protocol (local, unauthenticated mode), logs one start-up banner naming the
     SDK, and stops cleanly on SIGTERM."""
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         str(operator.installed.command),
         "serve",
@@ -256,7 +242,7 @@ async def _serve_and_answer(operator: Operator, connector: FakeConnector, sdk: s
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            await _until_healthy(http, url, process)
+            await until_healthy(http, url, process)
             pcso = TeamsUser(
                 http=http,
                 bot_url=url,
@@ -280,20 +266,3 @@ async def _serve_and_answer(operator: Operator, connector: FakeConnector, sdk: s
     assert f"serving on {url}" in banners[0]
     assert "scheduler: on" in banners[0]
     assert f"(Teams SDK {sdk})" in banners[0]
-
-
-async def _until_healthy(
-    http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
-) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            _, err = await process.communicate()
-            pytest.fail(f"pcso-bot serve exited with {process.returncode}: {err.decode()}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    pytest.fail("pcso-bot serve did not become healthy within 30 s")

@@ -8,17 +8,16 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from tests.rig import databases
 from tests.rig.connector import FakeConnector
+from tests.rig.serving import fake_connector, free_port, until_healthy
 from tests.rig.teams import TeamsUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,15 +27,10 @@ MARKER = "the-secret-words-of-an-officer"
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    fake.server = runner.server
-    yield fake
-    await runner.cleanup()
+    """The fake Bot Connector, for a bot in another process (not the rig's fixture of that
+    name, which runs a test once per Teams SDK: these tests choose the SDK themselves)."""
+    async with fake_connector() as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -73,18 +67,11 @@ def _cli(database_url: str, cwd: Path, *args: str, **env: str) -> tuple[int, str
     return done.returncode, done.stdout, done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def _serve(
     database_url: str, cwd: Path, connector: FakeConnector, conversation: bool, **env: str
 ) -> str:
     """Run `pcso-bot serve`, optionally hold a short conversation, stop it; its stderr."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -100,7 +87,7 @@ async def _serve(
     )
     try:
         async with aiohttp.ClientSession() as http:
-            await _until_healthy(http, url, process)
+            await until_healthy(http, url, process)
             if conversation:
                 await _converse(http, url, connector)
     finally:
@@ -135,23 +122,6 @@ async def _converse(http: aiohttp.ClientSession, url: str, connector: FakeConnec
         http=http, bot_url=url, connector=connector, user_id="29:stranger", name="Chris Unknown"
     )
     assert (await stranger.say(f"hello {MARKER}")).status == 200
-
-
-async def _until_healthy(
-    http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
-) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            _, err = await process.communicate()
-            pytest.fail(f"pcso-bot serve exited with {process.returncode}: {err.decode()}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    pytest.fail("pcso-bot serve did not become healthy within 30 s")
 
 
 async def test_one_banner_and_no_message_text_names_or_emails_at_info(
