@@ -192,10 +192,12 @@ async def healthz(request: web.Request) -> web.Response:
     database = await _database_health(request.app)
     scheduler = request.app[SCHEDULER].health()
     delivery = request.app[DELIVERY].health()
+    teams = request.app[CHANNELS].connector.health()
     healthy = (
         database["ok"]
         and delivery["running"]
         and (scheduler["running"] or not request.app[SETTINGS].scheduler_enabled)
+        and teams["token"] != "failing"
     )
     return web.json_response(
         {
@@ -203,6 +205,7 @@ async def healthz(request: web.Request) -> web.Response:
             "database": database,
             "scheduler": scheduler,
             "delivery": delivery,
+            "teams": teams,
         },
         status=200 if healthy else 503,
     )

@@ -96,6 +96,7 @@ async def test_health_reports_database_and_scheduler(start_bot, http):
     assert health["database"]["ok"] is True
     assert health["database"]["migrated"] is True
     assert health["scheduler"]["running"] is True
+    assert health["teams"] == {"token": "not needed (local mode)"}
 
 
 async def test_unknown_route_and_wrong_method(bot_url, http):

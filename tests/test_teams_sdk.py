@@ -82,6 +82,8 @@ async def test_replies_carry_the_bots_own_token_from_its_tenant(
         result = await user.post(user.activity(text=text), **headers)
         assert result.status == 200 and result.replies, text
     assert connector.authorizations == ["Bearer entra-token-1"] * 2
+    async with user.http.get(f"{user.bot_url}/healthz") as answer:
+        assert (answer.status, (await answer.json())["teams"]) == (200, {"token": "ok"})
     (asked,) = entra.requests  # once: the second reply reuses the token
     assert asked.tenant == TENANT
     assert asked.form["grant_type"] == "client_credentials"
@@ -113,6 +115,12 @@ async def test_a_refused_secret_sends_nothing_and_the_outbox_keeps_the_reply(
         kept = (await session.scalars(select(Delivery))).all()
     assert [d.status for d in kept] in (["pending"], ["sending"])  # to be retried
     assert SECRET not in caplog.text and "an-expired-secret" not in caplog.text
+    async with user.http.get(f"{user.bot_url}/healthz") as answer:
+        health = await answer.json()
+    # An expired or wrong secret is seen by a monitor, not only in the log.
+    assert answer.status == 503 and health["status"] == "degraded"
+    assert health["teams"]["token"] == "failing"
+    assert "an-expired-secret" not in json.dumps(health)
 
 
 async def test_proactive_sends_carry_the_token_too(

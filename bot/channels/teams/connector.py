@@ -56,6 +56,17 @@ class _Tokens:
         self._token: str | None = None
         self._fetched = 0.0
         self._lock = asyncio.Lock()
+        # The last answer to "may the bot have a token?", for /healthz: an expired or wrong
+        # client secret shows there, not only in the log.
+        self.failing: str | None = None
+        self.obtained = False
+
+    def health(self) -> dict[str, Any]:
+        if not self._source.enabled:
+            return {"token": "not needed (local mode)"}
+        if self.failing is not None:
+            return {"token": "failing", "token_error": self.failing}
+        return {"token": "ok" if self.obtained else "not asked for yet"}
 
     async def authorization(self) -> dict[str, str]:
         """The Authorization header; none in the local, unauthenticated mode (no app id)."""
@@ -66,8 +77,10 @@ class _Tokens:
                 try:
                     token = await self._source.token()
                 except Exception as error:
+                    self.failing = f"{type(error).__name__}: {error}"[:300]
                     raise DeliveryError(f"no token for the Bot Connector: {error}"[:300]) from error
                 self._token, self._fetched = token, time.monotonic()
+                self.failing, self.obtained = None, True
             return {"Authorization": f"Bearer {self._token}"}
 
     def close(self) -> None:
@@ -125,6 +138,11 @@ class BotConnector:
         if not isinstance(found, str) or not found:
             raise DeliveryError("Teams created a conversation but gave no id")
         return found
+
+    def health(self) -> dict[str, Any]:
+        """Whether the bot could get its own token the last time it asked (an expired or
+        wrong client secret makes every reply and prompt fail)."""
+        return self._tokens.health()
 
     def close(self) -> None:
         self._tokens.close()
