@@ -5,11 +5,9 @@ pg_restore)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -21,22 +19,9 @@ from sqlalchemy.engine import make_url
 from storage.db import is_sqlite
 from storage.models import Officer
 from tests.conftest import SAMPLE_ROSTER, import_roster
+from tests.rig.cli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def pcso_bot(database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PCSO_LOG", "Microsoft"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env={**env, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
 
 
 async def test_a_backup_holds_every_committed_row_and_restores(
@@ -47,7 +32,7 @@ async def test_a_backup_holds_every_committed_row_and_restores(
     # The engine keeps its connection open: on SQLite the rows are still in the WAL file,
     # which a plain copy of the .db file would miss.
     code, stdout, err = await asyncio.to_thread(
-        pcso_bot, database_url, tmp_path, "db", "backup", "--out", str(out)
+        run_cli, database_url, tmp_path, "db", "backup", "--out", str(out)
     )
     assert code == 0, err
     assert str(out) in stdout + err
@@ -92,7 +77,7 @@ async def test_a_backup_never_overwrites_and_never_leaves_half_a_file(database_u
     existing = tmp_path / "kept.bin"
     existing.write_bytes(b"yesterday's backup")
     code, _, err = await asyncio.to_thread(
-        pcso_bot, database_url, tmp_path, "db", "backup", "--out", str(existing)
+        run_cli, database_url, tmp_path, "db", "backup", "--out", str(existing)
     )
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "already exists" in err
@@ -100,7 +85,7 @@ async def test_a_backup_never_overwrites_and_never_leaves_half_a_file(database_u
 
     nowhere = tmp_path / "no" / "such" / "dir" / "x.bin"
     code, _, err = await asyncio.to_thread(
-        pcso_bot, database_url, tmp_path, "db", "backup", "--out", str(nowhere)
+        run_cli, database_url, tmp_path, "db", "backup", "--out", str(nowhere)
     )
     assert code == 2 and "no such directory" in err, err
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("pcso-")) == [

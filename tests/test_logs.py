@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ import aiohttp
 import pytest
 
 from tests.rig import databases
+from tests.rig.cli import cli_environment, run_cli
 from tests.rig.connector import FakeConnector
 from tests.rig.serving import fake_connector, free_port, until_healthy
 from tests.rig.teams import TeamsUser
@@ -38,33 +38,9 @@ def database(sqlite_template: Path, tmp_path: Path) -> str:
     """A migrated SQLite database with the sample roster (the logs do not depend on the
     database; PostgreSQL's path is the same code)."""
     url = databases.sqlite_copy(sqlite_template, tmp_path)
-    done = _cli(url, tmp_path, "roster", "import", str(ROSTER))
+    done = run_cli(url, tmp_path, "roster", "import", str(ROSTER))
     assert done[0] == 0, done[2]
     return url
-
-
-def _env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PCSO_", "Microsoft", "SLACK_", "CONNECTIONS__"))
-    }
-    return {**env, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **extra}
-
-
-def _cli(database_url: str, cwd: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    import subprocess
-
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=_env(database_url, **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
 
 
 async def _serve(
@@ -81,7 +57,7 @@ async def _serve(
         "--port",
         str(port),
         cwd=cwd,
-        env=_env(database_url, PCSO_SCHEDULER_ENABLED="false", **env),
+        env=cli_environment(database_url, PCSO_SCHEDULER_ENABLED="false", **env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -162,7 +138,7 @@ def test_a_bad_log_setting_is_one_line(database: str, tmp_path: Path) -> None:
         ("PCSO_LOG_LEVEL", "loud", "PCSO_LOG_LEVEL"),
         ("PCSO_LOG_FORMAT", "xml", "PCSO_LOG_FORMAT"),
     ):
-        code, _out, err = _cli(database, tmp_path, "roster", "export", **{name: value})
+        code, _out, err = run_cli(database, tmp_path, "roster", "export", **{name: value})
         assert code == 2, err
         assert len(err.strip().splitlines()) == 1, err
         assert hint in err and "Traceback" not in err

@@ -24,6 +24,7 @@ from storage.migrate import alembic_config, expected_heads
 from storage.models import AuditEntry, Team
 from tests.conftest import SAMPLE_ROSTER
 from tests.rig import databases
+from tests.rig.serving import free_port
 
 SAMPLE_TEAMS = SAMPLE_ROSTER.with_name("sample-teams.csv")
 UNSET = None  # DATABASE_URL left out of the environment
@@ -80,13 +81,6 @@ def files_in(directory: Path) -> list[str]:
 
 def exists(path: str) -> bool:
     return Path(path).exists()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def database_commands() -> list[tuple[str, ...]]:
