@@ -24,6 +24,7 @@ WORKFLOWS = tuple(
         "tasking",
         "returns",
         "review",
+        "signals",
         "one_to_one",
         "rollup",
         "guidance",

@@ -175,5 +175,10 @@ def test_blank_cells_mean_the_defaults_of_spec_md():
         "returns_time": time(16, 0),
         "pcso_returns": False,
         "supervision_ratio": 10,
+        "signal_window_days": 28,
+        "silent_days": 3,
+        "vulnerable_days": 3,
+        "vulnerable_window_days": 14,
+        "need_help_days": 2,
     }
     assert spec == team_settings.DEFAULTS

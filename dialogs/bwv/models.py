@@ -15,6 +15,7 @@ from dialogs.answers import DailyAnswer
 from storage.models import UTCDateTime, utcnow
 
 BWV_STATUSES = ("categorised", "no_footage", "need_help")
+VULNERABLE_CONTACT = ("yes", "no")
 
 
 class BwvAnswer(DailyAnswer):
@@ -24,7 +25,11 @@ class BwvAnswer(DailyAnswer):
         Index("ix_bwv_answers_officer_day", "officer_id", "day"),
     )
     __retention__ = "day"
-    __content__ = ("bwv_status",)
+    __content__ = ("bwv_status", "vulnerable_contact")
 
-    bwv_status: Mapped[str] = mapped_column(String(20))
+    # Each row is the officer's whole answer for the day after a change: the category
+    # answer (None until they give one) and whether they engaged with a vulnerable person
+    # (`yes`/`no`; None until they say). A tap on either carries the other over.
+    bwv_status: Mapped[str] = mapped_column(String(20), nullable=True)
+    vulnerable_contact: Mapped[str | None] = mapped_column(String(3))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

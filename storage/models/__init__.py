@@ -12,6 +12,7 @@ from storage.models.core import (
     Officer,
     ProcessedActivity,
     Role,
+    ServiceKey,
     Supervision,
     Team,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Officer",
     "ProcessedActivity",
     "Role",
+    "ServiceKey",
     "Supervision",
     "Team",
     "UTCDateTime",

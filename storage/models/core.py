@@ -55,6 +55,13 @@ class Team(Base):
     returns_time: Mapped[time] = mapped_column(Time, default=time(16, 0))
     pcso_returns: Mapped[bool] = mapped_column(Boolean, default=False)
     supervision_ratio: Mapped[int] = mapped_column(Integer, default=10)
+    # The signals for intrusive supervision (dialogs/signals): how far back they look, and
+    # when each is raised. Their defaults are explained in docs/guide.md, "Team settings".
+    signal_window_days: Mapped[int] = mapped_column(Integer, default=28)
+    silent_days: Mapped[int] = mapped_column(Integer, default=3)
+    vulnerable_days: Mapped[int] = mapped_column(Integer, default=3)
+    vulnerable_window_days: Mapped[int] = mapped_column(Integer, default=14)
+    need_help_days: Mapped[int] = mapped_column(Integer, default=2)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -103,6 +110,18 @@ class Supervision(Base):
     team_id: Mapped[int] = mapped_column(
         ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class ServiceKey(Base):
+    """A secret the service makes for itself once and keeps in the store, so that every
+    process on the same database shares it (e.g. the key that signs supervision-tab links,
+    made by `pcso-bot dashboard link` and checked by `pcso-bot serve`)."""
+
+    __tablename__ = "service_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ConversationRef(Base):
