@@ -23,6 +23,10 @@ from bot.clock import Clock, system_clock
 from bot.delivery import DeliveryWorker, Outbox
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.tab.assets import Assets
+from bot.tab.auth import TabAuth
+from bot.tab.routes import TAB, Tab
+from bot.tab.routes import add_routes as add_tab_routes
 from bot.turns import TurnRunner
 from dialogs import build_router
 from dialogs.router import Router
@@ -55,9 +59,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app.cleanup_ctx.append(_delivery)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_slack)
+    app.cleanup_ctx.append(_tab)
     app.router.add_post("/api/messages", messages)
     app.router.add_post("/api/slack", slack_events)
     app.router.add_get("/healthz", healthz)
+    add_tab_routes(app)  # the supervision tab: /tab/ (bot/tab/routes.py)
     return app
 
 
@@ -133,6 +139,20 @@ async def _slack(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     await app[SLACK].close()
+
+
+async def _tab(app: web.Application) -> AsyncIterator[None]:
+    """The supervision tab: its sign-in (Teams single sign-on, or local signed links) and its
+    files, read once from the package."""
+    app[TAB] = Tab(
+        settings=app[SETTINGS],
+        clock=app[CLOCK],
+        sessions=app[SESSIONS],
+        views=app[ROUTER].views,
+        auth=TabAuth(app[SETTINGS]),
+        assets=Assets.load(),
+    )
+    yield
 
 
 def banner(app: web.Application, url: str) -> tuple[int, str]:

@@ -55,6 +55,11 @@ class Settings(LogSettings):
     # for a sovereign cloud, or for tests against a local OpenID issuer.
     openid_metadata_url: str = Field("", validation_alias="PCSO_OPENID_METADATA_URL")
     token_issuer: str = Field("", validation_alias="PCSO_TOKEN_ISSUER")
+    # Where the supervision tab's sign-in tokens come from (Teams single sign-on, Entra ID):
+    # the public cloud's authority by default; a sovereign cloud's, or a test's local issuer.
+    tab_authority: str = Field(
+        "https://login.microsoftonline.com", validation_alias="PCSO_TAB_AUTHORITY"
+    )
     timezone: str = Field("Europe/London", validation_alias="PCSO_TIMEZONE")
     slack_bot_token: str = Field("", validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str = Field("", validation_alias="SLACK_SIGNING_SECRET")
@@ -117,6 +122,14 @@ class Settings(LogSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Europe/London)") from error
         return value
 
+    @field_validator("tab_authority")
+    @classmethod
+    def _authority_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not a URL (e.g. https://login.microsoftonline.com)")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -158,6 +171,15 @@ class Settings(LogSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def tab_resource(self) -> str | None:
+        """The supervision tab's Application ID URI, `api://HOST/APP-ID`, as the Teams app
+        package's `webApplicationInfo.resource` says it; None without both."""
+        host = self.public_host.strip().lower()
+        if not (self.app_id and host):
+            return None
+        return f"api://{host}/{self.app_id.strip().lower()}"
 
     @property
     def single_tenant(self) -> bool:

@@ -20,6 +20,7 @@ from bot import logs
 from bot.cli import errors
 from bot.cli.chat import add_chat
 from bot.cli.common import CommandError
+from bot.cli.dashboard import add_dashboard
 from bot.cli.db import add_db
 from bot.cli.export import add_export
 from bot.cli.jobs import add_jobs
@@ -42,6 +43,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     add_teams,
     add_export,
     add_jobs,
+    add_dashboard,
 )
 
 

@@ -6,6 +6,12 @@ way the Bot Framework channel service does (issuer, audience = the bot's app id,
 `PCSO_OPENID_METADATA_URL` and `PCSO_TOKEN_ISSUER`, the settings meant for tests and
 sovereign clouds; nothing in the service is patched.
 
+It is also an Entra ID authority for the supervision tab's single sign-on: the tenants'
+metadata at `/{tenant}/v2.0/.well-known/openid-configuration` names the same keys, and
+`user_token` signs what Teams' `getAuthToken` gives a tab (`oid`, `tid`, the
+`access_as_user` scope, a v2.0 or v1.0 issuer), dated by the test's clock. The service is
+pointed at it with `PCSO_TAB_AUTHORITY` (its `url`).
+
 The SDK fetches the metadata with a blocking `requests.get` on the event loop, so the issuer
 runs in a thread of its own (on the test's loop it would deadlock).
 """
@@ -14,10 +20,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -30,6 +38,9 @@ from tests.rig.serving import threaded_server
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 METADATA_PATH = "/v1/.well-known/openidconfiguration"
 KEYS_PATH = "/v1/.well-known/keys"
+ENTRA_METADATA = re.compile(r"/([\w.-]+)/v2\.0/\.well-known/openid-configuration")
+ENTRA_KEYS_PATH = "/common/discovery/v2.0/keys"
+V1_ISSUER = "https://sts.windows.net/{tid}/"
 
 
 def _b64(number: int) -> str:
@@ -107,15 +118,57 @@ class FakeIssuer:
             payload, signer.private, algorithm="RS256", headers={"kid": kid or signer.kid}
         )
 
+    def user_token(
+        self,
+        *,
+        audience: str,
+        tenant: str,
+        oid: str,
+        now: datetime,
+        version: str = "2.0",
+        issuer: str | None = None,
+        key: SigningKey | None = None,
+        expires_in: float = 3600,
+        scp: str = "access_as_user",
+        **claims: Any,
+    ) -> str:
+        """A signed-in user's token for the tab, as Entra ID issues it to Teams, issued at
+        `now` (the service's clock): v2.0 (issuer `{url}/{tenant}/v2.0`) or v1.0 (issuer
+        `https://sts.windows.net/{tenant}/`); `claims` add or replace (None removes)."""
+        signer = key or self.keys[0]
+        issued = int(now.timestamp())
+        default_issuer = f"{self.url}/{tenant}/v2.0" if version == "2.0" else V1_ISSUER
+        payload = {
+            "iss": issuer or default_issuer.format(tid=tenant),
+            "aud": audience,
+            "tid": tenant,
+            "oid": oid,
+            "scp": scp,
+            "ver": version,
+            "iat": issued,
+            "nbf": issued,
+            "exp": int(issued + expires_in),
+            **claims,
+        }
+        payload = {name: value for name, value in payload.items() if value is not None}
+        return jwt.encode(payload, signer.private, algorithm="RS256", headers={"kid": signer.kid})
+
     def _documents(self, path: str) -> dict[str, Any] | None:
+        entra = ENTRA_METADATA.fullmatch(path)
+        if entra:
+            return {
+                "issuer": f"{self.url}/{entra[1]}/v2.0",
+                "jwks_uri": f"{self.url}{ENTRA_KEYS_PATH}",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        if path in (KEYS_PATH, ENTRA_KEYS_PATH):
+            return {"keys": [key.jwk() for key in self.keys]}
         if path == METADATA_PATH:
             return {
                 "issuer": self.issuer,
                 "jwks_uri": f"{self.url}{KEYS_PATH}",
                 "id_token_signing_alg_values_supported": ["RS256"],
             }
-        if path == KEYS_PATH:
-            return {"keys": [key.jwk() for key in self.keys]}
         return None
 
     @contextmanager
