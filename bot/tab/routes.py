@@ -38,6 +38,7 @@ from storage.models import Officer, Team
 log = logging.getLogger(__name__)
 
 PREFIX = "/tab/"
+API = "/tab/api/"
 FRAME_ANCESTORS = (
     "'self'",
     "https://teams.microsoft.com",
@@ -90,12 +91,15 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/tab/", shell)
     app.router.add_get("/tab/static/{path:.+}", static)
     app.router.add_get("/tab/api/me", me)
+    app.router.add_get("/tab/api/{anything:.*}", no_such_call)
     app.on_response_prepare.append(_security_headers)
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     if request.path.startswith(PREFIX):
         response.headers.update(SECURITY_HEADERS)
+    if request.path.startswith(API):
+        response.headers["Cache-Control"] = "no-store"
 
 
 async def shell(request: web.Request) -> web.StreamResponse:
@@ -165,6 +169,12 @@ async def _signed_in(request: web.Request, answer: Answer) -> web.Response:
             status=503,
         )
     return _api(body)
+
+
+async def no_such_call(request: web.Request) -> web.Response:
+    return _api(
+        {"error": "The tab's service has no such address.", "reason": "not_found"}, status=404
+    )
 
 
 def _api(body: dict[str, object], *, status: int = 200) -> web.Response:

@@ -1,0 +1,605 @@
+"""The supervision tab's server: who may sign in and what they may see, over real HTTP
+against the real app on loopback, on SQLite and PostgreSQL.
+
+Teams mode signs in with Entra ID tokens minted by the local OpenID issuer
+(`tests/rig/openid.py` `FakeIssuer.user_token`, dated by the service's injected clock), the
+service pointed at it with `PCSO_TAB_AUTHORITY`. Local mode signs in with links made by the
+real `pcso-bot dashboard link` in a subprocess (`tests/rig/cli.py`), whose clock is the
+machine's: those tests set the service's clock to the machine's first, then move it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import tarfile
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from itsdangerous.encoding import base64_decode, bytes_to_int
+from sqlalchemy import func, select, update
+
+from storage.models import AuditEntry, Officer, ServiceKey
+from tests.rig.cli import run_cli
+from tests.rig.officer_day import Clock
+from tests.rig.openid import FakeIssuer, SigningKey, hs256_with_public_key, unsigned_token
+from tests.rig.serving import free_port
+from tests.rig.teams import TENANT
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "bot" / "tab" / "static"
+VENDOR = STATIC / "vendor"
+APP_ID = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+HOST = "pcso-bot.example.police.uk"
+RESOURCE = f"api://{HOST}/{APP_ID}"
+OTHER_TENANT = "99999999-0000-0000-0000-000000000000"
+UNKNOWN_OID = "0badc0de-0000-4000-8000-000000000000"
+
+TEAMS_JS_VERSION = "2.58.0"
+TEAMS_JS_TARBALL = (
+    f"https://registry.npmjs.org/@microsoft/teams-js/-/teams-js-{TEAMS_JS_VERSION}.tgz"
+)
+TEAMS_JS_INTEGRITY = (
+    "sha512-g4M1pWqdOgH4V3YjppuMzuYFcFnNk92/C0RlebTlxRIzKW0q/4QWYFBoRHt4xbDFRwHOedHueDz+I0ecpM/"
+    "GaA=="
+)
+TEAMS_JS_SHA256 = "1737ae2e319c8ab56d71d2218fd5a49d96a8ad70eb01ff2e9ab7e35093b93379"
+TEAMS_JS_MEMBER = "package/dist/umd/MicrosoftTeams.min.js"
+TEAMS_JS_CACHE = ROOT / "build" / "vendor" / f"teams-js-{TEAMS_JS_VERSION}.tgz"
+
+# Who each sample officer is to the tab: role, home page, the teams they may see.
+NORTH, PSTF = "Maidstone CSU North", "Maidstone PSTF"
+PEOPLE = {
+    "S101": ("sergeant", "overview", [NORTH, PSTF]),
+    "S102": ("sergeant", "overview", [PSTF]),
+    "I501": ("inspector", "overview", [NORTH, PSTF]),
+    "A001": ("admin", "overview", [NORTH, PSTF]),
+    "P301": ("pcso", "week", []),
+    "TL201": ("team_leader", "week", []),
+}
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Any
+    body: Any
+
+    @property
+    def error(self) -> str:
+        return str(self.body.get("error", "")) if isinstance(self.body, dict) else ""
+
+
+@dataclass
+class Browser:
+    """What the tab's script does: GETs with the token in the Authorization header."""
+
+    http: aiohttp.ClientSession
+    url: str
+
+    async def get(self, path: str, token: str | None = None, **headers: str) -> Answer:
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        async with self.http.get(f"{self.url}{path}", headers=headers) as response:
+            raw = await response.read()
+            try:
+                body: Any = json.loads(raw)
+            except ValueError:
+                body = raw
+            answer = Answer(response.status, response.headers, body)
+        assert_secure(answer, path)
+        return answer
+
+    async def me(self, token: str | None, **headers: str) -> Answer:
+        return await self.get("/tab/api/me", token, **headers)
+
+
+def assert_secure(answer: Answer, path: str) -> None:
+    """The headers every /tab/ response carries; no 5xx, and an API answer is not cached."""
+    assert answer.status < 500, (path, answer.status, answer.body)
+    for name, value in HEADERS.items():
+        assert answer.headers.get(name) == value, (path, name)
+    policy = answer.headers.get("Content-Security-Policy", "")
+    directives = {}
+    for part in filter(None, (p.strip() for p in policy.split(";"))):
+        name, _, value = part.partition(" ")
+        directives[name] = value
+    assert directives["default-src"] == "'self'", policy
+    assert directives["script-src"] == "'self'", policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, policy
+    assert set(directives["frame-ancestors"].split()) == {
+        "'self'",
+        "https://teams.microsoft.com",
+        "https://*.teams.microsoft.com",
+        "https://*.office.com",
+        "https://*.microsoft365.com",
+        "https://*.cloud.microsoft",
+    }, policy
+    if path.startswith("/tab/api/"):
+        assert answer.headers.get("Cache-Control") == "no-store", path
+        assert answer.headers.get("Content-Type", "").startswith("application/json"), path
+    assert "Set-Cookie" not in answer.headers, path
+
+
+def aad(roster: list[Any], collar: str) -> str:
+    return next(r.aad_object_id for r in roster if r.collar_number == collar)
+
+
+async def audit_count(sessions: Any) -> int:
+    async with sessions() as session:
+        return await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+async def set_active(sessions: Any, collar: str, active: bool) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Officer).where(Officer.collar_number == collar).values(active=active)
+        )
+
+
+# --- Teams mode: single sign-on -------------------------------------------------------------
+
+
+@pytest.fixture
+def issuer() -> Iterator[FakeIssuer]:
+    with FakeIssuer().serving() as running:
+        yield running
+
+
+@pytest.fixture
+async def teams_tab(start_bot: Any, http: aiohttp.ClientSession, issuer: FakeIssuer) -> Browser:
+    """The service in Teams mode (SingleTenant in the rig's tenant), trusting the issuer."""
+    url = await start_bot(
+        app_id=APP_ID,
+        app_password="secret",
+        app_type="SingleTenant",
+        app_tenant_id=TENANT,
+        public_host=HOST,
+        tab_authority=issuer.url,
+    )
+    return Browser(http, url)
+
+
+@pytest.fixture
+def sso(issuer: FakeIssuer, clock: Clock, sample_roster: list[Any]) -> Any:
+    """`sso("S101", **changes)`: the token Teams gives the tab for that officer."""
+
+    def token(collar: str | None = None, **changes: Any) -> str:
+        claims: dict[str, Any] = {
+            "audience": RESOURCE,
+            "tenant": TENANT,
+            "oid": aad(sample_roster, collar) if collar else UNKNOWN_OID,
+            "now": clock.now,
+        }
+        claims.update(changes)
+        return issuer.user_token(**claims)
+
+    return token
+
+
+@pytest.mark.parametrize("collar", sorted(PEOPLE))
+async def test_each_role_signs_in_with_teams_and_opens_on_its_home_page(
+    teams_tab: Browser, sso: Any, sample_roster: list[Any], collar: str
+) -> None:
+    role, home, teams = PEOPLE[collar]
+    answer = await teams_tab.me(sso(collar))
+    assert answer.status == 200, answer.body
+    row = next(r for r in sample_roster if r.collar_number == collar)
+    assert answer.body["name"] == row.name
+    assert answer.body["collar"] == collar
+    assert (answer.body["role"], answer.body["home"]) == (role, home)
+    assert [t["name"] for t in answer.body["teams"]] == teams
+    hrefs = [item["href"] for item in answer.body["nav"]]
+    if home == "week":
+        assert hrefs == ["#week"]
+    else:
+        ids = [t["id"] for t in answer.body["teams"]]
+        assert hrefs == ["#overview", *(f"#overview?team={i}" for i in ids)]
+
+
+async def test_v1_and_v2_tokens_are_accepted_with_either_audience(
+    teams_tab: Browser, sso: Any
+) -> None:
+    for version in ("1.0", "2.0"):
+        for audience in (RESOURCE, APP_ID):
+            token = sso("S101", version=version, audience=audience)
+            answer = await teams_tab.me(token)
+            assert answer.status == 200, (version, audience, answer.body)
+
+
+def forgeries(issuer: FakeIssuer, sso: Any, clock: Clock) -> dict[str, str]:
+    """Every kind of sign-in the tab must refuse with 401, by name: the header's value."""
+    stranger = SigningKey.make(issuer.keys[0].kid)  # the published kid, a key nobody published
+    now = int(clock.now.timestamp())
+    good = {
+        "iss": f"{issuer.url}/{TENANT}/v2.0",
+        "aud": RESOURCE,
+        "tid": TENANT,
+        "oid": "6f1c2a3b-0001-4000-8000-000000000101",
+        "scp": "access_as_user",
+        "exp": now + 3600,
+        "nbf": now,
+    }
+    kid = {"kid": issuer.keys[0].kid}
+    return {
+        "no header": "",
+        "not bearer": "Basic dXNlcjpwYXNz",
+        "empty bearer": "Bearer ",
+        "three words": "Bearer a b",
+        "garbage": "Bearer garbage",
+        "not a JWT": "Bearer " + "x" * 5000,
+        "accented": "Bearer é" * 40,
+        "wrong audience": f"Bearer {sso('S101', audience='api://elsewhere/' + APP_ID)}",
+        "the bot's Bot Framework audience only": f"Bearer {sso('S101', audience='x-' + APP_ID)}",
+        "wrong issuer": f"Bearer {sso('S101', issuer='https://evil.example/' + TENANT + '/v2.0')}",
+        "another tenant's issuer": f"Bearer {sso('S101', issuer=f'https://sts.windows.net/{OTHER_TENANT}/')}",
+        "a tenant not allowed": f"Bearer {sso('S101', tenant=OTHER_TENANT)}",
+        "no tenant": f"Bearer {sso('S101', tid=None)}",
+        "forged signature": f"Bearer {sso('S101', key=stranger)}",
+        "unknown key": f"Bearer {sso('S101', key=SigningKey.make('no-such-key'))}",
+        "expired": f"Bearer {sso('S101', now=clock.now - timedelta(hours=2))}",
+        "not yet valid": f"Bearer {sso('S101', now=clock.now + timedelta(hours=1))}",
+        "no expiry": f"Bearer {sso('S101', exp=None)}",
+        "expiry not a number": f"Bearer {sso('S101', exp='tomorrow')}",
+        "no scope": f"Bearer {sso('S101', scp=None)}",
+        "another scope": f"Bearer {sso('S101', scp='User.Read')}",
+        "no oid": f"Bearer {sso('S101', oid=None)}",
+        "oid not a string": f"Bearer {sso('S101', oid=12345)}",
+        "alg none": f"Bearer {unsigned_token(good, {'alg': 'none', **kid})}",
+        "HS256 with the public key": f"Bearer {hs256_with_public_key(good, issuer.keys[0])}",
+    }
+
+
+async def test_every_bad_sign_in_is_401_in_words_and_audits_nothing(
+    teams_tab: Browser, issuer: FakeIssuer, sso: Any, clock: Clock, sessions: Any
+) -> None:
+    for name, header in forgeries(issuer, sso, clock).items():
+        headers = {"Authorization": header} if header else {}
+        answer = await teams_tab.me(None, **headers)
+        assert answer.status == 401, (name, answer.body)
+        assert "Teams" in answer.error, (name, answer.body)
+        assert "Traceback" not in str(answer.body)
+    assert await audit_count(sessions) == 0
+
+
+async def test_a_sign_in_lasts_as_long_as_its_token_by_the_services_clock(
+    teams_tab: Browser, sso: Any, clock: Clock
+) -> None:
+    token = sso("S101")  # an hour, from the clock's now
+    assert (await teams_tab.me(token)).status == 200
+    clock.now += timedelta(hours=1, seconds=59)  # within a minute's leeway
+    assert (await teams_tab.me(token)).status == 200
+    clock.now += timedelta(seconds=2)
+    expired = await teams_tab.me(token)
+    assert expired.status == 401
+    assert "open the Supervision tab in Teams" in expired.error
+
+
+async def test_someone_not_on_the_roster_or_inactive_is_403(
+    teams_tab: Browser, sso: Any, sessions: Any
+) -> None:
+    stranger = await teams_tab.me(sso(None, preferred_username="nobody@police.example"))
+    assert (stranger.status, stranger.body["reason"]) == (403, "not_on_roster")
+    assert "roster" in stranger.error
+    await set_active(sessions, "S101", False)
+    inactive = await teams_tab.me(sso("S101"))
+    assert (inactive.status, inactive.body["reason"]) == (403, "inactive")
+    assert await audit_count(sessions) == 0
+
+
+async def test_an_officer_without_an_aad_id_is_matched_by_email_and_remembered(
+    teams_tab: Browser, sso: Any, sessions: Any
+) -> None:
+    """P304 is on the roster with no aad_object_id, as a Teams sender may be."""
+    oid = "7e57e57e-0000-4000-8000-000000000304"
+    first = await teams_tab.me(sso(None, oid=oid, preferred_username="Riley.Evans@police.example"))
+    assert (first.status, first.body["collar"]) == (200, "P304")
+    async with sessions() as session:
+        stored = await session.scalar(
+            select(Officer.aad_object_id).where(Officer.collar_number == "P304")
+        )
+    assert stored == oid
+    again = await teams_tab.me(sso(None, oid=oid))  # no e-mail in it: the oid is enough now
+    assert (again.status, again.body["collar"]) == (200, "P304")
+    # Someone else with the same e-mail in their token is not Riley.
+    other = await teams_tab.me(
+        sso(None, oid=UNKNOWN_OID, upn="riley.evans@police.example", version="1.0")
+    )
+    assert other.status == 403
+
+
+async def test_unreachable_signing_keys_are_401_and_a_warning_not_a_5xx(
+    start_bot: Any, http: aiohttp.ClientSession, issuer: FakeIssuer, sso: Any, caplog: Any
+) -> None:
+    url = await start_bot(
+        app_id=APP_ID,
+        app_password="secret",
+        app_type="SingleTenant",
+        app_tenant_id=TENANT,
+        public_host=HOST,
+        tab_authority=f"http://127.0.0.1:{free_port()}",
+    )
+    with caplog.at_level(logging.INFO):
+        answer = await Browser(http, url).me(sso("S101"))
+    assert answer.status == 401
+    assert any(
+        r.levelno == logging.WARNING and "signing keys" in r.getMessage() for r in caplog.records
+    )
+
+
+async def test_hostile_headers_are_4xx(teams_tab: Browser, sso: Any) -> None:
+    long = await teams_tab.me(None, Authorization="Bearer " + "A" * 8000)
+    assert long.status == 401
+    # Past aiohttp's 8190 bytes a header line is refused by its parser, before any route.
+    huge = {"Authorization": "Bearer " + "A" * 20_000}
+    async with teams_tab.http.get(f"{teams_tab.url}/tab/api/me", headers=huge) as response:
+        assert response.status == 400
+    many = await teams_tab.me(sso("S101"), **{f"X-Pad-{i}": "x" * 100 for i in range(50)})
+    assert many.status == 200
+    odd = await teams_tab.me(None, Authorization="Bearer \u00ffvil.\u202e.x")
+    assert odd.status in (400, 401)
+
+
+async def test_refusals_are_logged_without_personal_data(
+    teams_tab: Browser, sso: Any, caplog: Any
+) -> None:
+    with caplog.at_level(logging.INFO):
+        await teams_tab.me(sso(None, preferred_username="chris.unknown@police.example"))
+        await teams_tab.me("garbage")
+    shown = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert any("refused: 403 not_on_roster" in line for line in shown), shown
+    assert any("refused: 401 signin" in line for line in shown), shown
+    for line in shown:
+        for private in ("chris.unknown", "Chris", "garbage"):
+            assert private not in line, line
+
+
+# --- Local mode: signed links -------------------------------------------------------------
+
+
+@pytest.fixture
+async def local_tab(start_bot: Any, http: aiohttp.ClientSession, clock: Clock) -> Browser:
+    """The service in local mode, its clock set to the machine's (the CLI's)."""
+    clock.now = datetime.now(UTC)
+    return Browser(http, await start_bot())
+
+
+def dashboard_link(database_url: str, cwd: Path, collar: str, *more: str, **env: str) -> str:
+    """The token of the link `pcso-bot dashboard link --as COLLAR` prints."""
+    code, out, err = run_cli(database_url, cwd, "dashboard", "link", "--as", collar, *more, **env)
+    assert code == 0, err
+    url = out.splitlines()[0]
+    assert "#link=" in url and "15 minutes" in out
+    return url.split("#link=", 1)[1]
+
+
+def made_at(token: str) -> datetime:
+    """When a link says it was made (itsdangerous' timestamp, the token's middle part)."""
+    stamp = token.rsplit(".", 2)[1]
+    return datetime.fromtimestamp(bytes_to_int(base64_decode(stamp)), UTC)
+
+
+async def test_a_link_from_the_cli_signs_in_for_15_minutes_of_the_services_clock(
+    local_tab: Browser, database_url: str, tmp_path: Path, clock: Clock, sample_roster: Any
+) -> None:
+    code, out, err = run_cli(
+        database_url, tmp_path, "dashboard", "link", "--as", "s101", "--url", local_tab.url
+    )
+    assert code == 0 and err == "", err
+    url, note = out.splitlines()
+    assert url.startswith(f"{local_tab.url}/tab/#link=")
+    assert "S101" in note and "15 minutes" in note
+    token = url.split("#link=", 1)[1]
+    made = made_at(token)
+    clock.now = made
+    answer = await local_tab.me(token)
+    assert (answer.status, answer.body["collar"], answer.body["home"]) == (200, "S101", "overview")
+    clock.now = made + timedelta(minutes=15)
+    assert (await local_tab.me(token)).status == 200
+    clock.now = made + timedelta(minutes=15, seconds=1)
+    expired = await local_tab.me(token)
+    assert (expired.status, expired.body["reason"]) == (401, "expired")
+    assert "pcso-bot dashboard link" in expired.error
+    clock.now = made - timedelta(minutes=5)  # a link from the future: the clocks disagree
+    assert (await local_tab.me(token)).status == 401
+
+
+async def test_a_tampered_link_is_401(
+    local_tab: Browser, database_url: str, tmp_path: Path, sample_roster: Any
+) -> None:
+    token = dashboard_link(database_url, tmp_path, "P301", "--url", local_tab.url)
+    payload, stamp, signature = token.split(".")
+    admin = base64.urlsafe_b64encode(b'{"collar":"A001"}').rstrip(b"=").decode()
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    for forged in (
+        f"{admin}.{stamp}.{signature}",
+        f"{payload}.{stamp}.{flipped}",
+        f"{payload}.{stamp}.",
+        token + "x" * 500,
+        "",
+    ):
+        answer = await local_tab.me(forged)
+        assert answer.status == 401, forged
+        assert "pcso-bot dashboard link" in answer.error
+    assert (await local_tab.me(token)).status == 200
+
+
+async def test_a_link_for_someone_taken_off_the_roster_is_403(
+    local_tab: Browser, database_url: str, tmp_path: Path, sessions: Any, sample_roster: Any
+) -> None:
+    token = dashboard_link(database_url, tmp_path, "P301")
+    assert (await local_tab.me(token)).body["home"] == "week"
+    await set_active(sessions, "P301", False)
+    answer = await local_tab.me(token)
+    assert (answer.status, answer.body["reason"]) == (403, "inactive")
+
+
+async def test_two_processes_making_the_first_link_at_once_share_one_key(
+    local_tab: Browser, database_url: str, tmp_path: Path, sessions: Any, sample_roster: Any
+) -> None:
+    first, second = await asyncio.gather(
+        asyncio.to_thread(dashboard_link, database_url, tmp_path, "S101"),
+        asyncio.to_thread(dashboard_link, database_url, tmp_path, "I501"),
+    )
+    async with sessions() as session:
+        names = (await session.scalars(select(ServiceKey.name))).all()
+    assert names == ["tab-link"]
+    assert (await local_tab.me(first)).body["collar"] == "S101"
+    assert (await local_tab.me(second)).body["collar"] == "I501"
+
+
+async def test_the_cli_refuses_what_it_cannot_sign_in_one_line(
+    database_url: str, tmp_path: Path, sessions: Any, sample_roster: Any
+) -> None:
+    await set_active(sessions, "P302", False)
+    cases = {
+        ("--as", "P999"): "no officer with collar number P999 is on the roster",
+        ("--as", "P302"): "P302 is not active on the roster",
+        ("--as", "S101", "--url", "ftp://x"): "--url",
+        ("--as", "S101", "--url", "http://127.0.0.1:3978/tab/"): "no path",
+    }
+    for args, words in cases.items():
+        code, out, err = run_cli(database_url, tmp_path, "dashboard", "link", *args)
+        assert (code, out) == (2, ""), (args, err)
+        assert err.count("\n") == 1 and err.startswith("pcso-bot: ") and words in err, err
+    async with sessions() as session:
+        assert (await session.scalars(select(ServiceKey.name))).all() == []
+
+
+async def test_links_are_refused_in_teams_mode_by_the_cli_and_by_the_service(
+    teams_tab: Browser, database_url: str, tmp_path: Path, clock: Clock, sample_roster: Any
+) -> None:
+    code, out, err = run_cli(
+        database_url,
+        tmp_path,
+        "dashboard",
+        "link",
+        "--as",
+        "S101",
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppTenantId=TENANT,
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("pcso-bot: MicrosoftAppId is set") and err.count("\n") == 1, err
+    assert "open the Supervision tab in Teams" in err
+    token = dashboard_link(database_url, tmp_path, "S101")  # made in local mode
+    clock.now = made_at(token)
+    answer = await teams_tab.me(token)
+    assert answer.status == 401
+    assert "open the Supervision tab in Teams" in answer.error
+
+
+# --- The shell and its files -----------------------------------------------------------------
+
+
+async def test_the_shell_page_names_its_files_by_version_and_runs_no_inline_script(
+    local_tab: Browser, teams_tab: Browser
+) -> None:
+    local = await local_tab.get("/tab/")
+    assert local.status == 200
+    assert local.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert local.headers["Cache-Control"] == "no-cache"
+    html = local.body.decode()
+    assert 'data-mode="local"' in html and "{{" not in html
+    assert re.search(r'<script src="static/tab\.js\?v=[0-9a-f]{20}" defer></script>', html)
+    assert re.search(r'data-teams-js="static/vendor/MicrosoftTeams\.min\.js\?v=[0-9a-f]{20}"', html)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "an inline script"
+    assert not re.search(r"\son[a-z]+=", html), "an inline event handler"
+    assert "<main" in html and 'id="who"' in html and "<nav" in html
+    teams = await teams_tab.get("/tab/")
+    assert 'data-mode="teams"' in teams.body.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("tab.js", "text/javascript; charset=utf-8"),
+        ("shell.css", "text/css; charset=utf-8"),
+        ("vendor/MicrosoftTeams.min.js", "text/javascript; charset=utf-8"),
+    ],
+)
+async def test_static_files_are_served_with_their_type_and_version(
+    local_tab: Browser, path: str, content_type: str
+) -> None:
+    plain = await local_tab.get(f"/tab/static/{path}")
+    assert plain.status == 200
+    assert plain.headers["Content-Type"] == content_type
+    assert plain.body == (STATIC / path).read_bytes()
+    etag = plain.headers["ETag"]
+    version = etag.strip('"')
+    assert plain.headers["Cache-Control"] == "no-cache"
+    versioned = await local_tab.get(f"/tab/static/{path}?v={version}")
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    again = await local_tab.get(f"/tab/static/{path}", **{"If-None-Match": etag})
+    assert (again.status, again.body) == (304, b"")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tab/static/nothing.js",
+        "/tab/static/index.html",
+        "/tab/static/vendor/README.md",
+        "/tab/static/../routes.py",
+        "/tab/static/%2e%2e/routes.py",
+        "/tab/static/vendor/../../auth.py",
+        "/tab/api/nothing",
+        "/tab/nothing",
+    ],
+)
+async def test_what_the_tab_does_not_serve_is_404_with_its_headers(
+    local_tab: Browser, path: str
+) -> None:
+    answer = await local_tab.get(path)
+    assert answer.status == 404, path
+
+
+def test_the_vendored_teams_library_is_the_pinned_one() -> None:
+    data = (VENDOR / "MicrosoftTeams.min.js").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == TEAMS_JS_SHA256
+    readme = (VENDOR / "README.md").read_text(encoding="utf-8")
+    for recorded in (TEAMS_JS_VERSION, TEAMS_JS_TARBALL, TEAMS_JS_INTEGRITY, TEAMS_JS_SHA256):
+        assert recorded in readme, recorded
+    licence = (VENDOR / "LICENSE.teams-js").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "Microsoft Corporation" in licence
+
+
+def test_the_vendored_teams_library_is_byte_for_byte_the_registrys() -> None:
+    """The registry's tarball (fetched once into build/vendor/, checked against its recorded
+    integrity) holds exactly the committed file. Offline this is skipped; with CI set it
+    fails instead."""
+    if not TEAMS_JS_CACHE.is_file():
+        try:
+            with urllib.request.urlopen(TEAMS_JS_TARBALL, timeout=60) as response:
+                tarball = response.read()
+        except OSError as error:
+            if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+                pytest.fail(f"CI is set: {TEAMS_JS_TARBALL} could not be fetched: {error}")
+            pytest.skip(f"{TEAMS_JS_TARBALL} could not be fetched: {error}")
+        TEAMS_JS_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        partial = TEAMS_JS_CACHE.with_name(f"{TEAMS_JS_CACHE.name}.{os.getpid()}.partial")
+        partial.write_bytes(tarball)
+        partial.replace(TEAMS_JS_CACHE)
+    tarball = TEAMS_JS_CACHE.read_bytes()
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    assert digest == TEAMS_JS_INTEGRITY
+    with tarfile.open(fileobj=io.BytesIO(tarball)) as package:
+        member = package.extractfile(TEAMS_JS_MEMBER)
+        assert member is not None
+        assert member.read() == (VENDOR / "MicrosoftTeams.min.js").read_bytes()
