@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogs.bwv import handlers, jobs, views
+from dialogs.bwv import handlers, jobs, trends, views
 from dialogs.bwv.cards import SHOW, VERB
 from dialogs.bwv.models import BWV_STATUSES
 from dialogs.jobs import on_briefing_days, team_job
@@ -43,5 +43,6 @@ def register(router: Router) -> None:
     router.review_section(40, "bwv", views.load_review)
     router.period_section(30, views.load_period)
     router.my_week_section(20, views.load_week)
+    router.trend_section(20, trends.load_trend)
     router.export_rows(50, views.export_rows)
     router.team_setting("bwv_time", parse_time)
