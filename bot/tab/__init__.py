@@ -1,0 +1,1 @@
+"""The supervision tab: a Teams personal tab served by the bot at /tab/ (docs/guide.md)."""
