@@ -212,7 +212,8 @@ class Router:
         said = normalise(text)
         best: Command | None = None
         for name, command in self._commands.items():
-            if (said == name or said.startswith(name + " ")) and (
+            # a comma may follow the command's words: `categorised, vulnerable yes`
+            if (said == name or said.startswith((name + " ", name + ","))) and (
                 best is None or len(name) > len(best.name)
             ):
                 best = command

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, false, not_, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.core import Section
+from dialogs.core import Action, Section
 from dialogs.people import Person, joined_on, people, person
 from dialogs.presence import Presence
 from storage.models import Officer, Team
@@ -33,22 +33,23 @@ from storage.models import Officer, Team
 
 @dataclass(frozen=True)
 class ReviewDays:
-    """`day` is reviewed; `previous` is the briefing day whose work is reported; `recent`
-    are the last three briefing days up to `day`, for "no answers three days running"."""
+    """`day` is reviewed; `previous` is the briefing day whose work is reported. (Who has
+    not answered several days running is a signal: `dialogs.signals`.)"""
 
     day: date
     previous: date | None
-    recent: tuple[date, ...]
     briefing_today: bool
 
     @property
     def wanted(self) -> set[date]:
-        return {self.day, *self.recent, *([self.previous] if self.previous else [])}
+        return {self.day, *([self.previous] if self.previous else [])}
 
 
 @dataclass
 class ReviewContext:
-    """One team's review: members and sergeants are read once by the view."""
+    """One team's review: members and sergeants are read once by the view. `quiet` are
+    the officers a part already reports as silent several briefing days running, so other
+    parts need not list them again as not answering today."""
 
     session: AsyncSession
     team: Team
@@ -57,6 +58,7 @@ class ReviewContext:
     members: Sequence[Officer]
     sergeants: Sequence[Officer]
     presence: Presence = field(default_factory=Presence)
+    quiet: frozenset[int] = frozenset()
 
     async def people(self, ids: Collection[int]) -> dict[int, Person]:
         """Members and sergeants as known; anyone else in one query."""
@@ -75,6 +77,14 @@ class ReviewPart:
 
     def presence(self) -> Presence:
         return Presence()
+
+    def quiet(self, review: ReviewContext) -> frozenset[int]:
+        """Officers this part reports as silent several briefing days running."""
+        return frozenset()
+
+    def actions(self, review: ReviewContext) -> Sequence[Action]:
+        """Buttons under "Needs your attention" (e.g. to mark a signal discussed)."""
+        return ()
 
     def attention(self, review: ReviewContext) -> Sequence[str]:
         """Lines for "Needs your attention"."""
