@@ -18,12 +18,16 @@ from dialogs.jobs import Job
 from dialogs.presence import AbsenceSource, Duty, LoadAbsences
 from dialogs.records import ExportContext, ExportRows, Row, TeamCheck, TeamSetting
 from dialogs.sections import (
+    AbsenceClause,
     MyWeekLoad,
     MyWeekSection,
     PeriodLoad,
     PeriodSection,
     ReviewLoad,
     ReviewSection,
+    TrendAbsence,
+    TrendLoad,
+    TrendSection,
 )
 from dialogs.tasks import TaskBook, TasksInUse
 from storage.models import Role
@@ -102,6 +106,8 @@ class Views:
     export: list[ExportRows] = field(default_factory=list)
     team_settings: list[TeamSetting] = field(default_factory=list)
     team_checks: list[TeamCheck] = field(default_factory=list)
+    trends: list[TrendSection] = field(default_factory=list)
+    trend_absences: list[TrendAbsence] = field(default_factory=list)
 
 
 class Router:
@@ -161,6 +167,15 @@ class Router:
     def my_week_section(self, order: int, load: MyWeekLoad) -> None:
         _insert(self.views.my_week, MyWeekSection(order, load))
 
+    def trend_section(self, order: int, load: TrendLoad) -> None:
+        """Twelve weeks of figures for the supervision tab (see `dialogs.trends`)."""
+        _insert(self.views.trends, TrendSection(order, load))
+
+    def trend_absence(self, clause: AbsenceClause, *, planned: bool) -> None:
+        """A reason officers are not on duty, as SQL (`dialogs.sections.AbsenceClause`): the
+        same rule as the workflow's `absence`, for trends that count on-duty days in SQL."""
+        self.views.trend_absences.append(TrendAbsence(clause, planned))
+
     def export_rows(
         self,
         order: int,
@@ -197,7 +212,8 @@ class Router:
         said = normalise(text)
         best: Command | None = None
         for name, command in self._commands.items():
-            if (said == name or said.startswith(name + " ")) and (
+            # a comma may follow the command's words: `categorised, vulnerable yes`
+            if (said == name or said.startswith((name + " ", name + ","))) and (
                 best is None or len(name) > len(best.name)
             ):
                 best = command

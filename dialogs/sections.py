@@ -1,24 +1,29 @@
 """The parts workflows contribute to the shared views: the morning review, the figures over a
-period (one-to-one preparation, the weekly roll-up) and `my week`.
+period (one-to-one preparation, the weekly roll-up), `my week` and the twelve weeks of
+trends of the supervision tab.
 
 A workflow registers a loader with its router (`router.review_section`,
-`router.period_section`, `router.my_week_section`); the view calls every loader with one
-context and puts the parts together in their registered order. Each loader runs a fixed
-number of indexed queries, so a view's cost follows the number of workflows and the size of
-the team, never the length of the history. Parts say what they know about absences
-(`presence`), and the view hands every part the combined `Presence` before it renders.
+`router.period_section`, `router.my_week_section`, `router.trend_section`); the view calls
+every loader with one context and puts the parts together in their registered order. Each
+loader runs a fixed number of indexed queries, so a view's cost follows the number of
+workflows and the size of the team, never the length of the history. Parts say what they
+know about absences (`presence`, `days_off`), and the view hands every part the combined
+`Presence` (or `DaysOff`) before it renders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_, case, false, not_, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.core import Section
+from dialogs.core import Action, Section
 from dialogs.people import Person, joined_on, people, person
 from dialogs.presence import Presence
 from storage.models import Officer, Team
@@ -28,22 +33,23 @@ from storage.models import Officer, Team
 
 @dataclass(frozen=True)
 class ReviewDays:
-    """`day` is reviewed; `previous` is the briefing day whose work is reported; `recent`
-    are the last three briefing days up to `day`, for "no answers three days running"."""
+    """`day` is reviewed; `previous` is the briefing day whose work is reported. (Who has
+    not answered several days running is a signal: `dialogs.signals`.)"""
 
     day: date
     previous: date | None
-    recent: tuple[date, ...]
     briefing_today: bool
 
     @property
     def wanted(self) -> set[date]:
-        return {self.day, *self.recent, *([self.previous] if self.previous else [])}
+        return {self.day, *([self.previous] if self.previous else [])}
 
 
 @dataclass
 class ReviewContext:
-    """One team's review: members and sergeants are read once by the view."""
+    """One team's review: members and sergeants are read once by the view. `quiet` are
+    the officers a part already reports as silent several briefing days running, so other
+    parts need not list them again as not answering today."""
 
     session: AsyncSession
     team: Team
@@ -52,6 +58,7 @@ class ReviewContext:
     members: Sequence[Officer]
     sergeants: Sequence[Officer]
     presence: Presence = field(default_factory=Presence)
+    quiet: frozenset[int] = frozenset()
 
     async def people(self, ids: Collection[int]) -> dict[int, Person]:
         """Members and sergeants as known; anyone else in one query."""
@@ -70,6 +77,14 @@ class ReviewPart:
 
     def presence(self) -> Presence:
         return Presence()
+
+    def quiet(self, review: ReviewContext) -> frozenset[int]:
+        """Officers this part reports as silent several briefing days running."""
+        return frozenset()
+
+    def actions(self, review: ReviewContext) -> Sequence[Action]:
+        """Buttons under "Needs your attention" (e.g. to mark a signal discussed)."""
+        return ()
 
     def attention(self, review: ReviewContext) -> Sequence[str]:
         """Lines for "Needs your attention"."""
@@ -183,3 +198,240 @@ MyWeekLoad = Callable[[MyWeekContext], Awaitable[MyWeekPart]]
 class MyWeekSection:
     order: int
     load: MyWeekLoad
+
+
+# --- trends over twelve weeks (the supervision tab) --------------------------------------
+
+TREND_WEEKS = 12
+ATTENDANCE_CHART, RATES_CHART, VULNERABLE_CHART = "attendance", "rates", "vulnerable"
+"""The charts a trend series is drawn in: briefing attendance by answer (stacked bars), the
+rates (lines) and vulnerable contacts (bars)."""
+
+
+@dataclass(frozen=True)
+class TrendWeeks:
+    """Twelve Monday-started weeks in the force's zone, the last one holding `today`. The
+    figures count the days from `first` to `last`, the day before `today`: today's answers
+    are still coming in (BWV and returns in the afternoon, briefing answers may change until
+    the review), and the day's review shows them."""
+
+    first: date
+    last: date
+    count: int = TREND_WEEKS
+
+    @property
+    def mondays(self) -> tuple[date, ...]:
+        return tuple(self.first + timedelta(weeks=n) for n in range(self.count))
+
+    def index(self, day: date) -> int:
+        return (day - self.first).days // 7
+
+    def bucket(self, day: Any) -> ColumnElement[int]:
+        """The week (0 to 11) of a date column, in SQL."""
+        starts = self.mondays[1:]
+        return case(*((day < monday, n) for n, monday in enumerate(starts)), else_=len(starts))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A week's (or the window's) figure: a count, or a count out of what was due (`of`)."""
+
+    count: int
+    of: int | None = None
+
+    @property
+    def share(self) -> float | None:
+        """The rate from 0 to 1, or None for a count or when nothing was due."""
+        return self.count / self.of if self.of else None
+
+    def __add__(self, other: Tally) -> Tally:
+        of = None if self.of is None and other.of is None else (self.of or 0) + (other.of or 0)
+        return Tally(self.count + other.count, of)
+
+
+def total(tallies: Iterable[Tally]) -> Tally:
+    found = list(tallies)
+    return sum(found[1:], found[0]) if found else Tally(0)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line, bar or stacked segment of a chart: a tally per week."""
+
+    chart: str
+    key: str
+    label: str
+    weeks: tuple[Tally, ...]
+
+    @property
+    def total(self) -> Tally:
+        return total(self.weeks)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A column of the per-PCSO table: the twelve weeks' figure, and each week's."""
+
+    key: str
+    label: str
+    weeks: tuple[Tally, ...]
+
+    @property
+    def total(self) -> Tally:
+        return total(self.weeks)
+
+
+@dataclass(frozen=True)
+class TrendScope:
+    """Whose figures: the teams', or one officer's in their team."""
+
+    team_ids: frozenset[int]
+    officer_id: int | None = None
+
+    def has(self, team_id: int, officer_id: int | None = None) -> bool:
+        if team_id not in self.team_ids:
+            return False
+        return self.officer_id is None or officer_id == self.officer_id
+
+
+Weekly = Mapping[tuple[int, int], int]
+"""(officer id, week) → a number of days."""
+
+
+@dataclass(frozen=True)
+class DaysOff:
+    """Briefing days officers were not on duty, per week: `planned` (away periods) and `said`
+    (an answer of sick, rest day...) on days no planned absence covers, so that no day is
+    counted twice."""
+
+    planned: Weekly = field(default_factory=dict)
+    said: Weekly = field(default_factory=dict)
+
+    def of(self, officer_id: int, week: int) -> int:
+        key = (officer_id, week)
+        return self.planned.get(key, 0) + self.said.get(key, 0)
+
+    @staticmethod
+    def combined(parts: Iterable[DaysOff]) -> DaysOff:
+        planned: dict[tuple[int, int], int] = {}
+        said: dict[tuple[int, int], int] = {}
+        for part in parts:
+            for into, found in ((planned, part.planned), (said, part.said)):
+                for key, days in found.items():
+                    into[key] = into.get(key, 0) + days
+        return DaysOff(planned, said)
+
+
+AbsenceClause = Callable[[Any], ColumnElement[bool]]
+"""Given a table of daily answers (its `officer_id`, `team_id` and `day` columns), SQL true
+where the officer was not on duty that day: the rule of an absence source (see
+`dialogs.presence`) in SQL, so a trend can count on-duty days without loading them."""
+
+
+@dataclass(frozen=True)
+class TrendAbsence:
+    clause: AbsenceClause
+    planned: bool
+
+
+@dataclass
+class TrendContext:
+    """The teams' twelve weeks: their active members (team leaders included), each team's
+    briefing days in the window, and the SQL every part filters its rows with."""
+
+    session: AsyncSession
+    teams: Sequence[Team]
+    members: Mapping[int, Sequence[Officer]]
+    weeks: TrendWeeks
+    zone: ZoneInfo
+    calendar: Mapping[int, Sequence[date]]
+    absences: Sequence[TrendAbsence] = ()
+    days_off: DaysOff = field(default_factory=DaysOff)
+
+    @property
+    def team_ids(self) -> list[int]:
+        return [team.id for team in self.teams]
+
+    def is_member(self, team_id: int, officer_id: int) -> bool:
+        """Whether the officer is an active member of the team now: a row they left in
+        another team, or from before they moved, is not theirs here."""
+        return (team_id, officer_id) in self._member_keys
+
+    @cached_property
+    def _member_keys(self) -> frozenset[tuple[int, int]]:
+        return frozenset((t, m.id) for t, members in self.members.items() for m in members)
+
+    def briefing_days(self, team_id: int) -> list[int]:
+        """The team's briefing days counted in each week."""
+        found = [0] * self.weeks.count
+        for day in self.calendar.get(team_id, ()):
+            found[self.weeks.index(day)] += 1
+        return found
+
+    def owed(self, member: Officer) -> list[int]:
+        """The member's briefing days counted in each week, since they joined the roster."""
+        since = joined_on(member, self.zone)
+        found = [0] * self.weeks.count
+        for day in self.calendar.get(member.team_id or 0, ()):
+            if day >= since:
+                found[self.weeks.index(day)] += 1
+        return found
+
+    def scope(self, table: Any) -> ColumnElement[bool]:
+        """The teams' rows in the window, none from before the officer joined the roster."""
+        joiners = [
+            and_(table.officer_id == m.id, table.day < since)
+            for members in self.members.values()
+            for m in members
+            if (since := joined_on(m, self.zone)) > self.weeks.first
+        ]
+        return and_(
+            table.team_id.in_(self.team_ids),
+            table.day >= self.weeks.first,
+            table.day <= self.weeks.last,
+            not_(or_(*joiners)) if joiners else true(),
+        )
+
+    def briefing_day(self, table: Any) -> ColumnElement[bool]:
+        """SQL true on the row's team's briefing days (teams with the same days share one
+        list of dates)."""
+        teams_by_days: dict[tuple[date, ...], list[int]] = {}
+        for team_id, days in self.calendar.items():
+            if days:
+                teams_by_days.setdefault(tuple(days), []).append(team_id)
+        return or_(
+            false(),
+            *(
+                and_(table.team_id.in_(ids), table.day.in_(days))
+                for days, ids in teams_by_days.items()
+            ),
+        )
+
+    def off_duty(self, table: Any, *, planned_only: bool = False) -> ColumnElement[bool]:
+        """SQL true where a registered absence says the officer was not on duty."""
+        clauses = [a.clause(table) for a in self.absences if a.planned or not planned_only]
+        return or_(false(), *clauses)
+
+
+class TrendPart:
+    """One workflow's figures over the twelve weeks, from its own table; by default none."""
+
+    def days_off(self) -> DaysOff:
+        return DaysOff()
+
+    def series(self, trend: TrendContext, scope: TrendScope) -> Sequence[Series]:
+        """Weekly series of the teams (or the officer) in `scope`, for the charts."""
+        return ()
+
+    def cells(self, trend: TrendContext, member: Officer) -> Sequence[Cell]:
+        """The member's columns of the per-PCSO table."""
+        return ()
+
+
+TrendLoad = Callable[[TrendContext], Awaitable[TrendPart]]
+
+
+@dataclass(frozen=True)
+class TrendSection:
+    order: int
+    load: TrendLoad

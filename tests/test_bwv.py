@@ -12,7 +12,7 @@ from dialogs.bwv.models import BwvAnswer
 from storage.models import Officer
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, install_all, officers_of, run
-from tests.rig.teams import TeamsUser, card_texts
+from tests.rig.teams import TeamsUser, action, card_texts
 
 TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 BWV_TIME = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 15:30 GMT
@@ -33,8 +33,7 @@ def reminders(connector: FakeConnector, user: TeamsUser) -> list[Sent]:
 
 
 def button(card: dict[str, Any] | None, title: str) -> dict[str, Any]:
-    assert card is not None
-    return next(a["data"] for a in card["actions"] if a["title"] == title)
+    return dict(action(card, title)["data"])
 
 
 def seen_on(sent: Sent) -> str:

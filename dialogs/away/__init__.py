@@ -4,7 +4,7 @@ router's `duty`."""
 
 from __future__ import annotations
 
-from dialogs.away import handlers, queries, views
+from dialogs.away import handlers, queries, trends, views
 from dialogs.router import Router
 from storage.models import MEMBER_ROLES
 
@@ -24,3 +24,5 @@ def register(router: Router) -> None:
     router.review_section(15, "away", views.load_review)
     router.period_section(15, views.load_period)
     router.my_week_section(90, views.load_week)
+    router.trend_section(15, trends.load_trend)
+    router.trend_absence(trends.away_day, planned=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from dialogs.briefing import handlers, jobs, queries, review, views
+from dialogs.briefing import handlers, jobs, queries, review, trends, views
 from dialogs.briefing.cards import SHOW, VERB
 from dialogs.briefing.models import ATTENDANCE_ANSWERS
 from dialogs.jobs import later_by, team_job
@@ -65,6 +65,8 @@ def register(router: Router) -> None:
     router.review_section(10, "attendance", review.load)
     router.period_section(10, views.load_period)
     router.my_week_section(10, views.load_week)
+    router.trend_section(10, trends.load_trend)
+    router.trend_absence(trends.said_absence, planned=False)
     router.export_rows(10, views.export_rows)
     router.team_setting("briefing_time", parse_time)
     router.team_setting("briefing_days", views.parse_briefing_days)

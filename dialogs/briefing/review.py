@@ -1,5 +1,7 @@
-"""Briefing in the morning review: today's attendance (late answers marked, absences shown),
-and who has not answered three briefing days running."""
+"""Briefing in the morning review: today's attendance (late answers marked, absences shown)
+and who has not answered today. Who has not answered several briefing days running is a
+signal (`dialogs.signals`, kind `silent`): one rule, listed first among the exceptions; those
+it lists (`review.quiet`) are not listed again here."""
 
 from __future__ import annotations
 
@@ -12,11 +14,10 @@ from dialogs.briefing.models import ATTENDANCE_ANSWERS
 from dialogs.briefing.queries import Answers, absences, day_answers
 from dialogs.core import Section
 from dialogs.officer_day import absence_label
-from dialogs.people import Person, joined_on, labels, names, person
+from dialogs.people import Person, names, person
 from dialogs.presence import Presence
-from dialogs.sections import NOT_ANSWERED, SILENT, ReviewContext, ReviewPart
+from dialogs.sections import NOT_ANSWERED, ReviewContext, ReviewPart
 from dialogs.wording import local_hhmm, short_day
-from storage.models import Officer
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,11 @@ class BriefingReview(ReviewPart):
         return away, no_answer
 
     def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
-        silent = [person(m) for m in review.members if self._silent(review, m)]
-        found = []
-        if silent:
-            line = f"No briefing answers three briefing days running: {labels(silent)}"
-            found.append((SILENT, line))
-        quiet = {p.id for p in silent}
         _, no_answer = self.unanswered(review)
-        today = [p for p in no_answer if p.id not in quiet]
+        today = [p for p in no_answer if p.id not in review.quiet]
         if today:
-            found.append((NOT_ANSWERED, f"No briefing answer today: {names(today)}"))
-        return found
+            return [(NOT_ANSWERED, f"No briefing answer today: {names(today)}")]
+        return []
 
     def tally(self, review: ReviewContext) -> str | None:
         if not review.days.briefing_today:
@@ -70,16 +65,6 @@ class BriefingReview(ReviewPart):
         _away, no_answer = self.unanswered(review)
         answered = sum(len(p) for p in self.answered.values())
         return f"briefing {answered} of {answered + len(no_answer)} answered"
-
-    def _silent(self, review: ReviewContext, member: Officer) -> bool:
-        """No briefing answer on each of the last three briefing days, and not away on any."""
-        recent = review.days.recent
-        if len(recent) < 3 or joined_on(member, review.zone) > min(recent):
-            return False
-        return all(
-            (member.id, day) not in self.answers and review.presence.away(member.id, day) is None
-            for day in recent
-        )
 
     def reports(self, review: ReviewContext) -> bool:
         away, no_answer = self.unanswered(review)

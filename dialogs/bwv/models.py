@@ -30,6 +30,6 @@ class BwvAnswer(DailyAnswer):
     # Each row is the officer's whole answer for the day after a change: the category
     # answer (None until they give one) and whether they engaged with a vulnerable person
     # (`yes`/`no`; None until they say). A tap on either carries the other over.
-    bwv_status: Mapped[str] = mapped_column(String(20), nullable=True)
+    bwv_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     vulnerable_contact: Mapped[str | None] = mapped_column(String(3))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -27,6 +27,8 @@ from dialogs.wording import rate, short_day
 from storage.models import Officer
 
 Answers = Mapping[tuple[int, date], BwvAnswer]
+COLUMNS = ("vulnerable_contact",)
+"""The export's column only BWV rows fill: `yes`/`no`, blank when not answered."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,20 @@ class BwvReview(ReviewPart):
             return by_status, no_answer
         for member in review.members:
             answer = self.answers.get((member.id, prev))
-            if answer is not None:
+            if answer is not None and answer.bwv_status is not None:
                 by_status.setdefault(answer.bwv_status, []).append(person(member))
-            elif review.presence.on_duty(member.id, prev):
+            elif answer is not None or review.presence.on_duty(member.id, prev):
+                # a row with only the vulnerable-contact answer is not a category answer
                 no_answer.append(person(member))
         return by_status, no_answer
+
+    def _vulnerable(self, review: ReviewContext) -> list[Person]:
+        """Who said they engaged with a vulnerable person on the previous briefing day."""
+        prev = review.days.previous
+        if prev is None:
+            return []
+        said = {key for key, answer in self.answers.items() if answer.vulnerable_contact == "yes"}
+        return [person(m) for m in review.members if (m.id, prev) in said]
 
     def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
         prev = review.days.previous
@@ -74,7 +85,7 @@ class BwvReview(ReviewPart):
 
     def reports(self, review: ReviewContext) -> bool:
         by_status, no_answer = self._groups(review)
-        return bool(by_status or no_answer)
+        return bool(by_status or no_answer or self._vulnerable(review))
 
     def sections(self, review: ReviewContext) -> Sequence[Section]:
         prev = review.days.previous
@@ -87,6 +98,9 @@ class BwvReview(ReviewPart):
             if status in by_status
         ]
         facts.append(("No answer", names(no_answer) or "none"))
+        vulnerable = self._vulnerable(review)
+        if vulnerable:
+            facts.append(("Vulnerable contact", names(vulnerable)))
         return (Section(heading=f"BWV, {short_day(prev)}", facts=tuple(facts)),)
 
 
@@ -100,7 +114,8 @@ async def load_review(review: ReviewContext) -> ReviewPart:
 
 @dataclass(frozen=True)
 class BwvPeriod(PeriodPart):
-    """BWV is due on days on duty (as for the reminder), answered when any answer was given."""
+    """BWV is due on days on duty (as for the reminder), answered when a category answer was
+    given (a row with only the vulnerable-contact answer is not one)."""
 
     answers: Answers
 
@@ -110,9 +125,11 @@ class BwvPeriod(PeriodPart):
         for day in period.days_of(member):
             if period.presence.on_duty(member.id, day):
                 due += 1
-                answer = self.answers.get((member.id, day))
-                answered += answer is not None
-                categorised += answer is not None and answer.bwv_status == "categorised"
+                status = (
+                    answer.bwv_status if (answer := self.answers.get((member.id, day))) else None
+                )
+                answered += status is not None
+                categorised += status == "categorised"
         return due, answered, categorised
 
     def officer(self, member: Officer, period: PeriodContext) -> str:
@@ -144,7 +161,12 @@ class BwvWeek(MyWeekPart):
 
     def describe(self, day: date) -> Sequence[str]:
         footage = self.answers.get((self.officer_id, day))
-        return () if footage is None else (f"BWV {TITLES[footage.bwv_status].lower()}",)
+        if footage is None:
+            return ()
+        said = [f"BWV {TITLES[footage.bwv_status].lower()}"] if footage.bwv_status else []
+        if footage.vulnerable_contact is not None:
+            said.append(f"vulnerable contact {footage.vulnerable_contact}")
+        return said
 
 
 async def load_week(week: MyWeekContext) -> MyWeekPart:
@@ -157,6 +179,11 @@ async def load_week(week: MyWeekContext) -> MyWeekPart:
 async def export_rows(export: ExportContext) -> list[Row]:
     rows: list[BwvAnswer] = await dated_rows(export, BwvAnswer)
     return [
-        common | {"value": row.bwv_status, "recorded_at": row.answered_at}
+        common
+        | {
+            "value": row.bwv_status or "",
+            "vulnerable_contact": row.vulnerable_contact or "",
+            "recorded_at": row.answered_at,
+        }
         for common, row in officer_answers("bwv", rows, export.names)
     ]

@@ -3,11 +3,15 @@ part each workflow registers (`router.my_week_section`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.core import Card, Reply, Section, Turn
 from dialogs.router import Router, Views
-from dialogs.sections import MyWeekContext
+from dialogs.sections import MyWeekContext, MyWeekSection
 from dialogs.wording import short_day
 from storage.models import MEMBER_ROLES
 
@@ -28,20 +32,33 @@ class MyWeek:
         self._views = views
 
     async def show(self, turn: Turn) -> list[Reply]:
-        last = turn.today
-        first = last - timedelta(days=DAYS - 1)
-        week = MyWeekContext(turn.session, turn.officer.id, first, last, turn.zone)
-        parts = [await section.load(week) for section in self._views.my_week]
-        facts: list[tuple[str, str]] = []
-        for back in range(DAYS):
-            day = last - timedelta(days=back)
-            said = [phrase for part in parts for phrase in part.describe(day)]
-            facts.append((short_day(day), "; ".join(said) or "nothing recorded"))
-        card = Card(
-            title="Your last seven days",
-            sections=(
-                Section(facts=tuple(facts)),
-                Section(lines=("Only you can see this. Type briefing to answer today.",)),
-            ),
+        card = await week_card(
+            self._views.my_week, turn.session, turn.officer.id, today=turn.today, zone=turn.zone
         )
         return [Reply(card=card)]
+
+
+async def week_card(
+    sections: Sequence[MyWeekSection],
+    session: AsyncSession,
+    officer_id: int,
+    *,
+    today: date,
+    zone: ZoneInfo,
+) -> Card:
+    """The officer's last seven days up to `today`, newest first (the chat and the tab)."""
+    first = today - timedelta(days=DAYS - 1)
+    week = MyWeekContext(session, officer_id, first, today, zone)
+    parts = [await section.load(week) for section in sections]
+    facts: list[tuple[str, str]] = []
+    for back in range(DAYS):
+        day = today - timedelta(days=back)
+        said = [phrase for part in parts for phrase in part.describe(day)]
+        facts.append((short_day(day), "; ".join(said) or "nothing recorded"))
+    return Card(
+        title="Your last seven days",
+        sections=(
+            Section(facts=tuple(facts)),
+            Section(lines=("Only you can see this. Type briefing to answer today.",)),
+        ),
+    )

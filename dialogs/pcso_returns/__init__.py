@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from dialogs.counts import COUNT_FIELDS
 from dialogs.jobs import team_job
-from dialogs.pcso_returns import handlers, jobs, views
+from dialogs.pcso_returns import handlers, jobs, trends, views
 from dialogs.pcso_returns.cards import VERB
 from dialogs.records import parse_flag
 from dialogs.router import Router
@@ -38,5 +38,6 @@ def register(router: Router) -> None:
     router.review_section(30, "pcso_returns", views.load_review)
     router.period_section(40, views.load_period)
     router.my_week_section(30, views.load_week)
+    router.trend_section(40, trends.load_trend)
     router.export_rows(40, views.export_rows, columns=COUNT_FIELDS)
     router.team_setting("pcso_returns", parse_flag)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from dialogs.jobs import team_job
 from dialogs.records import parse_time
-from dialogs.returns import jobs, views
+from dialogs.returns import jobs, trends, views
 from dialogs.returns.cards import VERB
 from dialogs.returns.handlers import TYPED_EXAMPLE, Handlers
 from dialogs.returns.queries import returns_against_tasks
@@ -55,5 +55,6 @@ def register(router: Router) -> None:
     )
     router.review_section(20, "returns", views.review_loader(router.tasks))
     router.period_section(20, views.period_loader(router.tasks))
+    router.trend_section(30, trends.load_trend)
     router.export_rows(30, views.export_loader(router.tasks), columns=views.COLUMNS)
     router.team_setting("returns_time", parse_time)

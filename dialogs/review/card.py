@@ -32,12 +32,14 @@ def review_card(review: Review, viewer_id: int, zone: ZoneInfo, *, said: str | N
             Section(lines=(review.tally(len(attention)),)),
             Section(heading="Needs your attention", lines=attention or ("No exceptions.",)),
         )
+        if marks := review.actions():
+            sections = (*sections, Section(heading="Mark discussed", actions=marks))
         details = (Fold("Details", sections=tuple(review.sections())),)
         summary = f"Morning review {team.name}: {len(attention)} need your attention"
     read_by = [p.id for p, _ in review.reads]
-    if review.reads:
+    if review.reads or said:
         seen = "; ".join(f"{p.name} at {local_hhmm(at, zone)}" for p, at in review.reads)
-        lines = (f"Reviewed by {seen}.", said) if said else (f"Reviewed by {seen}.",)
+        lines = ((f"Reviewed by {seen}.",) if seen else ()) + ((said,) if said else ())
         sections = (*sections, Section(lines=lines))
     actions: tuple[Action, ...] = ()
     if viewer_id not in read_by:

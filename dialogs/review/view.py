@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.calendar import briefing_days_back, is_briefing_day, previous_briefing_day
-from dialogs.core import Section
+from dialogs.calendar import is_briefing_day, previous_briefing_day
+from dialogs.core import Action, Section
 from dialogs.officer_day import BWV_CATEGORY
 from dialogs.people import Person, person
 from dialogs.presence import Presence
@@ -34,14 +34,11 @@ from dialogs.wording import short_day
 from storage import officers
 from storage.models import Officer, Team
 
-SILENT_DAYS = 3
-
 
 def review_days(team: Team, day: date) -> ReviewDays:
     return ReviewDays(
         day=day,
         previous=previous_briefing_day(team, day),
-        recent=tuple(briefing_days_back(team, day, SILENT_DAYS)),
         briefing_today=is_briefing_day(team, day),
     )
 
@@ -88,6 +85,10 @@ class Review:
             flags.append((SUPERVISION, "Supervision: no active sergeant supervises this team."))
         flags.extend((SUPERVISION, line) for line in self._over_ratio())
         return tuple(line for _, line in sorted(flags, key=lambda flag: flag[0]))
+
+    def actions(self) -> tuple[Action, ...]:
+        """Every part's buttons for what needs attention (e.g. "discussed" for a signal)."""
+        return tuple(a for part in self.parts.values() for a in part.actions(self.context))
 
     def tally(self, attention: int) -> str:
         """One line: how many things need action, then each part's few words."""
@@ -183,6 +184,7 @@ async def load_review(
     context = ReviewContext(session, team, review_days(team, day), zone, members, sergeants)
     parts = {section.name: await section.load(context) for section in views.review}
     context.presence = Presence.combined(part.presence() for part in parts.values())
+    context.quiet = frozenset().union(*(part.quiet(context) for part in parts.values()))
     return Review(
         context=context,
         parts=parts,

@@ -1,0 +1,142 @@
+"""HTML for the supervision tab's pages, escaped throughout (MarkupSafe): `el` builds an
+element from its attributes and children, and `card_html` renders a workflow's `Card`
+(headings, lines, facts, tables, folded details) the way the chat channels render it, for
+pages that show what a card shows (the morning review, `my week`).
+
+Nothing here writes a `style` attribute, an event handler or a script: the service's
+Content-Security-Policy allows the stylesheet (`static/tab.css`) and nothing inline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TypeAlias
+
+from markupsafe import Markup, escape
+
+from dialogs.core import Card, Fold, Section, Table
+
+Child: TypeAlias = "str | int | float | Markup | Iterable[Child] | None"
+# SVG elements written as <name ... /> when they have no children.
+EMPTY_SVG = frozenset({"rect", "line", "circle", "polyline", "polygon", "path", "use"})
+
+
+def attributes(attrs: Mapping[str, object] | None) -> Markup:
+    """` name="value"` for each attribute (None left out, True as the bare name)."""
+    found = []
+    for name, value in (attrs or {}).items():
+        if value is None or value is False:
+            continue
+        found.append(f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"')
+    return Markup("".join(found))
+
+
+def el(tag: str, attrs: Mapping[str, object] | None = None, *children: Child) -> Markup:
+    """`<tag attrs>children</tag>`, every string child escaped."""
+    inner = join(children)
+    if not inner and tag in EMPTY_SVG:
+        return Markup(f"<{tag}{attributes(attrs)} />")
+    return Markup(f"<{tag}{attributes(attrs)}>{inner}</{tag}>")
+
+
+def join(children: Iterable[Child]) -> Markup:
+    """The children escaped and concatenated (nested lists flattened, None left out)."""
+    out: list[str] = []
+    for child in children:
+        if child is None:
+            continue
+        if isinstance(child, Markup):
+            out.append(child)
+        elif isinstance(child, str | int | float):
+            out.append(escape(child))
+        else:
+            out.append(join(child))
+    return Markup("".join(out))
+
+
+def link(href: str, text: Child, cls: str | None = None) -> Markup:
+    return el("a", {"href": href, "class": cls}, text)
+
+
+def data_table(
+    columns: Iterable[str], rows: Iterable[Iterable[Child]], *, caption: str | None = None
+) -> Markup:
+    """A table that scrolls sideways inside its own box on a narrow screen; the first cell
+    of each row is its header."""
+    head = el("thead", None, el("tr", None, [el("th", {"scope": "col"}, c) for c in columns]))
+    body = el(
+        "tbody",
+        None,
+        [
+            el(
+                "tr",
+                None,
+                [
+                    el("th", {"scope": "row"}, cell) if n == 0 else el("td", None, cell)
+                    for n, cell in enumerate(row)
+                ],
+            )
+            for row in rows
+        ],
+    )
+    table = el("table", None, el("caption", None, caption) if caption else None, head, body)
+    return el("div", {"class": "table-scroll"}, table)
+
+
+# --- cards -------------------------------------------------------------------------------
+
+
+def card_html(card: Card, *, level: int = 2) -> Markup:
+    """A card's title, sections and folded details as a page would show them. Buttons and
+    inputs are left out: the tab reads, the chat acts."""
+    return el(
+        "article",
+        {"class": "card"},
+        el(f"h{level}", None, card.title),
+        [section_html(s, level + 1) for s in card.sections],
+        _links(card.links),
+        [fold_html(f, level + 1) for f in card.details],
+    )
+
+
+def fold_html(fold: Fold, level: int) -> Markup:
+    return el(
+        "details",
+        {"class": "fold", "open": True},
+        el("summary", None, fold.title),
+        [section_html(s, level) for s in fold.sections],
+    )
+
+
+def section_html(section: Section, level: int = 3) -> Markup:
+    return el(
+        "section",
+        {"class": "card-section"},
+        el(f"h{level}", None, section.heading) if section.heading else None,
+        [el("p", None, line) for line in section.lines],
+        _facts(section.facts),
+        _table(section.table) if section.table else None,
+        _links(section.links),
+    )
+
+
+def _facts(facts: Iterable[tuple[str, str]]) -> Markup | None:
+    items = [(el("dt", None, k), el("dd", None, v)) for k, v in facts]
+    return el("dl", {"class": "facts"}, items) if items else None
+
+
+def _table(table: Table) -> Markup:
+    return data_table(table.columns, table.rows)
+
+
+def _links(links: Iterable[tuple[str, str]]) -> Markup | None:
+    """Only links a page may open (https, tel, mailto, the tab's own); others as text."""
+    items = [
+        el("li", None, link(url, title) if _safe_url(url) else f"{title}: {url}")
+        for title, url in links
+    ]
+    return el("ul", {"class": "links"}, items) if items else None
+
+
+def _safe_url(url: str) -> bool:
+    return url.startswith(("https://", "tel:", "mailto:", "#"))

@@ -1,0 +1,235 @@
+"""The twelve-week pages: a supervisor's overview of their teams (or one team) and one
+PCSO's page, drawn from `dialogs.trends` (docs/supervision-tab.md says what each chart
+and column counts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from bot.tab.charts import figure_text, grouped_bars, rate_lines, sparkline, stacked_bars
+from bot.tab.html import Child, data_table, el, link
+from bot.tab.view import PageError, Request, Shown, officer_link, review_link, team_names
+from dialogs.sections import (
+    ATTENDANCE_CHART,
+    RATES_CHART,
+    VULNERABLE_CHART,
+    Cell,
+    Tally,
+    TrendScope,
+)
+from dialogs.trends import Trends, load_trends
+from dialogs.wording import short_day
+from storage.models import Officer, Team
+
+CHARTS = (
+    (
+        ATTENDANCE_CHART,
+        "Briefing attendance",
+        "Each briefing day of each member counted once, week by week: by their answer, away "
+        "(booked), or no answer.",
+    ),
+    (
+        RATES_CHART,
+        "Rates",
+        "Week by week: briefing attendance, tasking returns completed, BWV answered on days "
+        "on duty, and VPC-categorised of the days with a vulnerable contact.",
+    ),
+    (
+        VULNERABLE_CHART,
+        "Vulnerable contacts",
+        "Week by week: days a member said they engaged with a vulnerable person, and the "
+        "engagements with vulnerable people the returns record (each counted apart).",
+    ),
+)
+DRAW = {
+    ATTENDANCE_CHART: stacked_bars,
+    RATES_CHART: rate_lines,
+    VULNERABLE_CHART: grouped_bars,
+}
+
+
+async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
+    """The viewer's teams (or the one in `team`): the charts, the per-PCSO table, and the
+    links to today's reviews."""
+    chosen = await request.team()
+    teams = [chosen] if chosen else sorted(request.teams, key=lambda t: t.name)
+    title = f"Supervision: {chosen.name}" if chosen else "Supervision: your teams"
+    shown = {"teams": team_names(teams), "day": request.today.isoformat()}
+    if not teams:
+        html = el("div", {"class": "page page-overview"}, el("p", None, NO_TEAMS))
+        return title, html, shown
+    trends = await load_trends(
+        request.views, request.session, teams, today=request.today, zone=request.zone
+    )
+    scope = TrendScope(frozenset(t.id for t in teams))
+    html = el(
+        "div",
+        {"class": "page page-overview"},
+        _team_choice(request.teams, chosen),
+        window(trends),
+        _reviews(teams, request),
+        charts(trends, scope, "overview"),
+        members_table(trends, scope),
+    )
+    return title, html, shown
+
+
+NO_TEAMS = "You have no teams on the roster to supervise. Ask your administrator."
+
+
+async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
+    """One PCSO's (or team leader's) twelve weeks."""
+    officer, team = await request.member()
+    trends = await load_trends(
+        request.views, request.session, [team], today=request.today, zone=request.zone
+    )
+    scope = TrendScope(frozenset({team.id}), officer.id)
+    if not trends.members(scope):
+        raise PageError(404, f"{officer.collar_number} is not a member of {team.name}.")
+    cells = trends.cells(officer)
+    facts = el(
+        "dl",
+        {"class": "facts"},
+        [(el("dt", None, c.label), el("dd", None, _figure(c.total))) for c in cells],
+    )
+    html = el(
+        "div",
+        {"class": "page page-officer", "data-collar": officer.collar_number},
+        el(
+            "nav",
+            {"class": "page-nav"},
+            link(f"#overview?team={team.id}", f"‹ {team.name}"),
+            link(review_link(team, request.today), "Today's review"),
+        ),
+        el("p", {"class": "who"}, f"{_role(officer)}, {team.name}"),
+        window(trends),
+        el("section", {"class": "totals"}, el("h3", None, "Twelve weeks"), facts),
+        charts(trends, scope, f"officer-{officer.collar_number}"),
+    )
+    shown = {"team": team.name, "collar": officer.collar_number, "day": request.today.isoformat()}
+    return f"{officer.name} ({officer.collar_number})", html, shown
+
+
+def _role(officer: Officer) -> str:
+    return "Team leader" if officer.role == "team_leader" else "PCSO"
+
+
+def window(trends: Trends) -> Markup:
+    weeks = trends.weeks
+    return el(
+        "p",
+        {
+            "class": "window",
+            "data-first": weeks.first.isoformat(),
+            "data-last": weeks.last.isoformat(),
+        },
+        f"Twelve weeks from {short_day(weeks.first)}, counted up to {short_day(weeks.last)}. "
+        "Today's answers are still coming in: they are in today's review.",
+    )
+
+
+def _team_choice(teams: Sequence[Team], chosen: Team | None) -> Markup | None:
+    if len(teams) < 2:
+        return None
+    items = [("#overview", "All your teams", chosen is None)] + [
+        (f"#overview?team={t.id}", t.name, chosen is not None and chosen.id == t.id)
+        for t in sorted(teams, key=lambda t: t.name)
+    ]
+    return el(
+        "nav",
+        {"class": "team-choice", "aria-label": "Teams"},
+        el(
+            "ul",
+            None,
+            [
+                el("li", None, el("a", {"href": h, "aria-current": "page" if on else None}, text))
+                for h, text, on in items
+            ],
+        ),
+    )
+
+
+def _reviews(teams: Sequence[Team], request: Request) -> Markup:
+    return el(
+        "p",
+        {"class": "reviews"},
+        "Today's review: ",
+        _comma([link(review_link(t, request.today), t.name) for t in teams]),
+    )
+
+
+def _comma(items: Sequence[Markup]) -> list[Child]:
+    out: list[Child] = []
+    for n, item in enumerate(items):
+        out.extend([", "] if n else [])
+        out.append(item)
+    return out
+
+
+def charts(trends: Trends, scope: TrendScope, prefix: str) -> Markup:
+    """The three charts of the scope, full width on a phone and in a grid on a desktop."""
+    series = trends.series(scope)
+    mondays = trends.weeks.mondays
+    drawn = []
+    for kind, title, description in CHARTS:
+        mine = [s for s in series if s.chart == kind]
+        if mine:
+            drawn.append(DRAW[kind](f"{prefix}-{kind}", title, description, mondays, mine))
+    return el("div", {"class": "charts"}, drawn)
+
+
+def members_table(trends: Trends, scope: TrendScope) -> Markup:
+    """A row per member: their twelve weeks' figures and a line of the first rate."""
+    members = trends.members(scope)
+    rows = [(team, member, trends.cells(member)) for team, member in members]
+    labels = [c.label for c in rows[0][2]] if rows else []
+    spark = next((c.label for c in rows[0][2] if _is_rate(c)), None) if rows else None
+    columns = ["PCSO", "Collar", "Team", *labels]
+    if spark:
+        columns.append(f"{spark}, week by week")
+    body = [
+        (
+            link(officer_link(member), member.name),
+            member.collar_number,
+            team.name,
+            *(_cell(c) for c in cells),
+            *([_spark(cells, trends)] if spark else []),
+        )
+        for team, member, cells in rows
+    ]
+    return el(
+        "section",
+        {"class": "members"},
+        el("h3", None, "PCSOs and team leaders, twelve weeks"),
+        data_table(columns, body) if rows else el("p", None, "No members on the roster."),
+    )
+
+
+def _is_rate(cell: Cell) -> bool:
+    return cell.weeks[0].of is not None
+
+
+def _spark(cells: Sequence[Cell], trends: Trends) -> Markup:
+    first = next(c for c in cells if _is_rate(c))
+    return sparkline(first.label, first.weeks, trends.weeks.mondays)
+
+
+def _cell(cell: Cell) -> Markup:
+    figure = cell.total
+    return el(
+        "span",
+        {"class": "figure", "data-key": cell.key, "data-count": figure.count, "data-of": figure.of},
+        _figure(figure),
+    )
+
+
+def _figure(tally: Tally) -> Markup:
+    """'87%' with '20 of 23' under it; '—' when nothing was due; or the count."""
+    if tally.of is None or not tally.of:
+        return el("span", {"class": "value"}, figure_text(tally))
+    percent = round(100 * tally.count / tally.of)
+    return el("span", {"class": "value"}, f"{percent}%") + el(
+        "span", {"class": "of"}, f"{tally.count} of {tally.of}"
+    )

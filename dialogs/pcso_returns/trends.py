@@ -1,0 +1,53 @@
+"""PCSO daily returns over twelve weeks: the engagements with vulnerable people each
+member's returns that count (the latest per day) record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from dialogs.pcso_returns.models import PcsoReturn
+from dialogs.sections import VULNERABLE_CHART, Series, Tally, TrendContext, TrendPart, TrendScope
+
+
+@dataclass(frozen=True)
+class PcsoReturnsTrend(TrendPart):
+    """(team id, officer id, week) → vulnerable engagements."""
+
+    weeks: Mapping[tuple[int, int, int], int]
+
+    def series(self, trend: TrendContext, scope: TrendScope) -> Sequence[Series]:
+        used = any(t.pcso_returns for t in trend.teams if t.id in scope.team_ids)
+        found = [0] * trend.weeks.count
+        for (team_id, officer_id, week), engagements in self.weeks.items():
+            if scope.has(team_id, officer_id):
+                found[week] += engagements
+        if not used and not any(found):
+            return ()
+        label = "Vulnerable engagements (PCSO returns)"
+        weeks = tuple(Tally(n) for n in found)
+        return (Series(VULNERABLE_CHART, "pcso_returns.vulnerable", label, weeks),)
+
+
+async def load_trend(trend: TrendContext) -> TrendPart:
+    """One statement: the latest return per member and day in the window, per week."""
+    latest = (
+        select(func.max(PcsoReturn.id))
+        .where(trend.scope(PcsoReturn))
+        .group_by(PcsoReturn.team_id, PcsoReturn.officer_id, PcsoReturn.day)
+    )
+    week = trend.weeks.bucket(PcsoReturn.day).label("week")
+    rows = (
+        select(
+            PcsoReturn.team_id,
+            PcsoReturn.officer_id,
+            week,
+            func.sum(PcsoReturn.vulnerable_engagements),
+        )
+        .where(PcsoReturn.id.in_(latest))
+        .group_by(PcsoReturn.team_id, PcsoReturn.officer_id, "week")
+    )
+    found = await trend.session.execute(rows)
+    return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found if trend.is_member(t, o)})

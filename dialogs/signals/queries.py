@@ -1,0 +1,198 @@
+"""The signals API: every signal of the teams' members over each team's rolling window
+(`find_signals`), and the history of those marked discussed (`discussed_signals`).
+
+`find_signals` runs seven queries whatever the number of teams or the length of the
+history: the members, their window of briefing answers, away periods, BWV answers, PCSO
+returns and referenced tasks (`dialogs.signals.history`), and the discussions. The rules
+themselves run in Python over what those return (`dialogs.signals.rules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from dialogs.people import Person, joined_on, person
+from dialogs.signals import rules
+from dialogs.signals.history import History, load_discussions, load_history
+from dialogs.signals.kinds import (
+    BWV_HELP_REPEATED,
+    FOR_DISCUSSION,
+    KINDS,
+    SILENT_KIND,
+    TITLES,
+    VULNERABLE_NO_VPC,
+    VULNERABLE_REPEATED,
+    Discussion,
+    Evidence,
+    Signal,
+    evidence_from_json,
+    signal_key,
+    summary,
+)
+from dialogs.signals.models import SignalDiscussion
+from storage import officers
+from storage.models import Officer, Team
+
+__all__ = [
+    "KINDS",
+    "Discussion",
+    "Evidence",
+    "Signal",
+    "discussed_signals",
+    "find_signals",
+]
+
+FORCE_ZONE = ZoneInfo("Europe/London")
+"""The working day's zone when a caller gives none (the service's default zone)."""
+Marked = tuple[SignalDiscussion, Officer | None]
+"""A stored discussion and who marked it (None once they have left the roster)."""
+Discussed = dict[tuple[int, str], list[Marked]]
+
+
+async def find_signals(
+    session: AsyncSession, teams: Sequence[Team], *, today: date, zone: ZoneInfo
+) -> list[Signal]:
+    """Every signal of the teams' members over each team's rolling window ending `today`,
+    open and discussed, most urgent first (open before discussed). A fixed number of
+    indexed queries, whatever the number of teams or the length of the history."""
+    if not teams:
+        return []
+    members = await officers.members_of_teams(session, [t.id for t in teams])
+    ids = [m.id for team_members in members.values() for m in team_members]
+    if not ids:
+        return []
+    first = min(rules.Window(team, today).first for team in teams)
+    history = await load_history(session, [t.id for t in teams], ids, first, today)
+    discussed: Discussed = {}
+    for row, by in await load_discussions(session, ids, first):
+        discussed.setdefault((row.officer_id, row.kind), []).append((row, by))
+    by_key = {row.key: (row, by) for rows in discussed.values() for row, by in rows}
+    found: list[Signal] = []
+    for team in teams:
+        window = rules.Window(team, today)
+        for member in members[team.id]:
+            since = joined_on(member, zone)
+            found.extend(_of_officer(member, window, history, (discussed, by_key), since))
+    return sorted(found, key=_order)
+
+
+def _order(signal: Signal) -> tuple[bool, int, int, str, str]:
+    return (
+        not signal.open,
+        signal.urgency,
+        -signal.last_day.toordinal(),
+        signal.officer.collar,
+        signal.key,
+    )
+
+
+def _of_officer(
+    member: Officer,
+    window: rules.Window,
+    history: History,
+    marked: tuple[Discussed, dict[str, Marked]],
+    since: date,
+) -> list[Signal]:
+    """The officer's signals: a discussed one as it was marked, an open one as it stands."""
+    who, team, oid = person(member), window.team, member.id
+    discussed, by_key = marked
+    found: list[Signal] = []
+    for evidence in rules.vulnerable_no_vpc(oid, window, history):
+        key = signal_key(VULNERABLE_NO_VPC, who.collar, evidence[-1].day)
+        if key in by_key:
+            found.append(_from_discussion(*by_key[key], who, team))
+        else:
+            found.append(_open(VULNERABLE_NO_VPC, who, team, evidence))
+    starts = {
+        VULNERABLE_REPEATED: window.vulnerable_first,
+        SILENT_KIND: window.signal_first,
+        BWV_HELP_REPEATED: window.signal_first,
+    }
+    for kind, start in starts.items():
+        rows = discussed.get((oid, kind), [])
+        found.extend(
+            _from_discussion(row, by, who, team) for row, by in rows if row.through_day >= start
+        )
+        after = max((row.through_day for row, _ in rows), default=None)
+        pattern: tuple[Evidence, ...] | None
+        if kind == VULNERABLE_REPEATED:
+            pattern = rules.vulnerable_repeated(oid, window, history, after)
+        elif kind == SILENT_KIND:
+            pattern = rules.silent(oid, window, history, after, since)
+        else:
+            pattern = rules.bwv_help_repeated(oid, window, history, after)
+        if pattern:
+            found.append(_open(kind, who, team, pattern))
+    return found
+
+
+def _open(kind: str, who: Person, team: Team, evidence: tuple[Evidence, ...]) -> Signal:
+    return Signal(
+        key=signal_key(kind, who.collar, evidence[-1].day),
+        kind=kind,
+        officer=who,
+        team=team,
+        first_day=evidence[0].day,
+        last_day=evidence[-1].day,
+        evidence=evidence,
+        summary=summary(kind, who, evidence, team),
+        discussion=None,
+    )
+
+
+def _from_discussion(row: SignalDiscussion, by: Officer | None, who: Person, team: Team) -> Signal:
+    """A discussed signal as it was when it was marked (its stored evidence)."""
+    evidence = evidence_from_json(row.evidence)
+    marked = person(by).label if by is not None else "someone no longer on the roster"
+    return Signal(
+        key=row.key,
+        kind=row.kind,
+        officer=who,
+        team=team,
+        first_day=row.first_day,
+        last_day=row.through_day,
+        evidence=evidence,
+        summary=summary(row.kind, who, evidence, team)
+        if evidence
+        else f"{TITLES.get(row.kind, row.kind)}: {who.label} {FOR_DISCUSSION}",
+        discussion=Discussion(by=marked, at=row.discussed_at, note=row.note),
+    )
+
+
+async def discussed_signals(
+    session: AsyncSession,
+    teams: Sequence[Team],
+    *,
+    first: date,
+    last: date,
+    zone: ZoneInfo = FORCE_ZONE,
+) -> list[Signal]:
+    """Signals marked discussed between `first` and `last` (local days in `zone`), from the
+    stored discussions (their evidence as it was then), newest first: the history. One
+    query, on (team_id, discussed_at)."""
+    if not teams:
+        return []
+    by_id = {team.id: team for team in teams}
+    about, marker = aliased(Officer), aliased(Officer)
+    start = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    rows = await session.execute(
+        select(SignalDiscussion, about, marker)
+        .join(about, about.id == SignalDiscussion.officer_id)
+        .outerjoin(marker, marker.id == SignalDiscussion.discussed_by_id)
+        .where(
+            SignalDiscussion.team_id.in_(list(by_id)),
+            SignalDiscussion.discussed_at >= start,
+            SignalDiscussion.discussed_at < end,
+        )
+        .order_by(SignalDiscussion.discussed_at.desc(), SignalDiscussion.id.desc())
+    )
+    return [
+        _from_discussion(row, by, person(officer), by_id[row.team_id]) for row, officer, by in rows
+    ]

@@ -1,0 +1,189 @@
+"""Signals in the shared views: the review's "Needs your attention" (open signals, each
+with a button to mark it discussed) and its details (the evidence), the one-to-one
+preparation line (the month's signals, open and discussed) and the CSV export (the
+discussions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from dialogs.core import Action, Field, Section
+from dialogs.records import ExportContext, Row
+from dialogs.sections import PeriodContext, PeriodPart, ReviewContext, ReviewPart
+from dialogs.signals.kinds import (
+    BWV_HELP_REPEATED,
+    SHORT,
+    SILENT_KIND,
+    TITLES,
+    VULNERABLE_NO_VPC,
+    Signal,
+    day_span,
+)
+from dialogs.signals.models import SignalDiscussion
+from dialogs.signals.queries import discussed_signals, find_signals
+from dialogs.wording import local_hhmm, short_day
+from storage.models import Officer
+
+VERB = "signal.discussed"
+NOTE_MAX = 1000
+HOW = "Mark each one discussed with its button below, or type discussed KEY and your note."
+COLUMNS = ("signal_key", "evidence")
+
+
+def note_field() -> Field:
+    return Field(
+        "note",
+        f"What was discussed (up to {NOTE_MAX} characters; no names of members of the public)",
+        multiline=True,
+        max_length=NOTE_MAX,
+        required=True,
+        error="Add a note of the discussion.",
+    )
+
+
+@dataclass(frozen=True)
+class SignalsReview(ReviewPart):
+    """The team's signals over its window ending the review's day."""
+
+    signals: Sequence[Signal]
+
+    @property
+    def open(self) -> list[Signal]:
+        return [s for s in self.signals if s.open]
+
+    def quiet(self, review: ReviewContext) -> frozenset[int]:
+        """Officers an open silent signal already reports, up to the review's day."""
+        return frozenset(
+            s.officer.id
+            for s in self.open
+            if s.kind == SILENT_KIND and s.last_day == review.days.day
+        )
+
+    def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
+        return [(s.urgency, f"{s.summary} [{s.key}]") for s in self.open]
+
+    def actions(self, review: ReviewContext) -> Sequence[Action]:
+        day = review.days.day.isoformat()
+        return [
+            Action(
+                f"{s.officer.collar} {SHORT[s.kind]}",
+                {"verb": VERB, "key": s.key, "team": review.team.name, "date": day},
+                fields=(note_field(),),
+                submit="Record discussed",
+            )
+            for s in self.open
+        ]
+
+    def reports(self, review: ReviewContext) -> bool:
+        return bool(self.signals)
+
+    def sections(self, review: ReviewContext) -> Sequence[Section]:
+        if not self.signals:
+            return ()
+        lines = [_evidence_line(s) for s in self.open]
+        if lines:
+            lines.append(HOW)
+        lines.extend(_discussed_line(s, review) for s in self.signals if not s.open)
+        return (Section(heading="Signals (for discussion)", lines=tuple(lines)),)
+
+
+def _evidence_line(signal: Signal) -> str:
+    said = "; ".join(f"{short_day(e.day)}: {e.text}" for e in signal.evidence)
+    return f"{signal.officer.label}, {TITLES[signal.kind].lower()} [{signal.key}]: {said}"
+
+
+def _discussed_line(signal: Signal, review: ReviewContext) -> str:
+    assert signal.discussion is not None
+    talk = signal.discussion
+    when = f"{short_day(talk.at.astimezone(review.zone).date())} {local_hhmm(talk.at, review.zone)}"
+    return (
+        f"Discussed: {signal.officer.label}, {TITLES[signal.kind].lower()} "
+        f"({day_span(signal.first_day, signal.last_day)}), by {talk.by} on {when}: {talk.note}"
+    )
+
+
+async def load_review(review: ReviewContext) -> ReviewPart:
+    found = await find_signals(
+        review.session, [review.team], today=review.days.day, zone=review.zone
+    )
+    return SignalsReview(found)
+
+
+@dataclass(frozen=True)
+class SignalsPeriod(PeriodPart):
+    """Each officer's signals over the period (open and discussed), for the one-to-one."""
+
+    signals: Sequence[Signal]
+
+    def officer(self, member: Officer, period: PeriodContext) -> str | None:
+        mine = [s for s in self.signals if s.officer.id == member.id]
+        if not mine:
+            return None
+        return "signals (for discussion): " + ", ".join(_brief(s, period) for s in mine)
+
+
+def _brief(signal: Signal, period: PeriodContext) -> str:
+    """'BWV need help on 2 days, Mon 2 Nov–Wed 4 Nov 2026 (open)'."""
+    count, span = len(signal.evidence), day_span(signal.first_day, signal.last_day)
+    plural = "s" if count != 1 else ""
+    if signal.kind == VULNERABLE_NO_VPC:
+        footage = signal.evidence[-1].text.rsplit("BWV: ", 1)[-1] if signal.evidence else ""
+        words = f"vulnerable contact with BWV {footage}, {span}"
+    elif signal.kind == SILENT_KIND:
+        words = f"no briefing answer {count} briefing day{plural} running, {span}"
+    elif signal.kind == BWV_HELP_REPEATED:
+        words = f"BWV need help on {count} day{plural}, {span}"
+    else:
+        words = f"vulnerable contact on {count} day{plural} with no tasking reference, {span}"
+    if signal.discussion is None:
+        return f"{words} (open)"
+    return f"{words} (discussed {short_day(signal.discussion.at.astimezone(period.zone).date())})"
+
+
+async def load_period(period: PeriodContext) -> PeriodPart:
+    """The signals over the window ending the period's last day that fall in the period,
+    and any discussed during it (e.g. one whose evidence ended just before)."""
+    if not period.days:
+        return SignalsPeriod(())
+    last = min(period.last, period.today)
+    found = await find_signals(period.session, [period.team], today=last, zone=period.zone)
+    seen = {s.key for s in found}
+    talked = await discussed_signals(
+        period.session, [period.team], first=period.first, last=period.last, zone=period.zone
+    )
+    in_period = [s for s in found if s.last_day >= period.first]
+    return SignalsPeriod([*in_period, *(s for s in talked if s.key not in seen)])
+
+
+async def export_rows(export: ExportContext) -> list[Row]:
+    """Each discussion whose evidence ends in the export's dates (`day` is that last day)."""
+    scope, names = export.scope, export.names
+    query = select(SignalDiscussion).where(
+        SignalDiscussion.through_day >= scope.first, SignalDiscussion.through_day <= scope.last
+    )
+    if scope.team_id is not None:
+        query = query.where(SignalDiscussion.team_id == scope.team_id)
+    rows = await export.session.scalars(
+        query.order_by(SignalDiscussion.through_day, SignalDiscussion.id)
+    )
+    return [
+        {
+            "record_type": "signal_discussed",
+            "record_id": row.id,
+            "day": row.through_day,
+            "team": names.team(row.team_id),
+            "collar_number": names.collar(row.officer_id),
+            "name": names.name(row.officer_id),
+            "value": row.kind,
+            "note": row.note,
+            "signal_key": row.key,
+            "evidence": "; ".join(f"{e['day']}: {e['text']}" for e in row.evidence or ()),
+            "recorded_by": names.collar(row.discussed_by_id),
+            "recorded_at": row.discussed_at,
+            "latest": True,
+        }
+        for row in rows
+    ]

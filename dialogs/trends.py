@@ -1,0 +1,102 @@
+"""Twelve weeks of figures for the supervision tab, put together from the parts every
+workflow registers (`router.trend_section`): briefing attendance by answer, BWV answered
+and VPC-categorised, tasking-returns completion and vulnerable contacts, per team and per
+member (PCSOs and team leaders).
+
+Each part aggregates its own table in SQL (`GROUP BY` over the teams' indexed
+`(team_id, day)` range, the latest answer per officer and day being the highest id, as
+`dialogs.answers.latest_answers` reads it), so a page runs the same few statements whatever
+the number of teams and never reads more than the window's rows. The definitions are the
+review's and the roll-up's (`dialogs/*/views.py`): what is due, answered and on duty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.calendar import briefing_days_between
+from dialogs.router import Views
+from dialogs.sections import (
+    TREND_WEEKS,
+    Cell,
+    DaysOff,
+    Series,
+    TrendContext,
+    TrendPart,
+    TrendScope,
+    TrendWeeks,
+)
+from storage import officers
+from storage.models import Officer, Team
+
+
+def trend_weeks(today: date, count: int = TREND_WEEKS) -> TrendWeeks:
+    """The `count` Monday-started weeks ending with the one holding `today`, counted up to
+    the day before it."""
+    monday = today - timedelta(days=today.weekday())
+    return TrendWeeks(first=monday - timedelta(weeks=count - 1), last=today - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Trends:
+    context: TrendContext
+    parts: tuple[TrendPart, ...]
+
+    @property
+    def weeks(self) -> TrendWeeks:
+        return self.context.weeks
+
+    def series(self, scope: TrendScope) -> list[Series]:
+        """Every part's weekly series for the scope, in the registered order."""
+        return [s for part in self.parts for s in part.series(self.context, scope)]
+
+    def cells(self, member: Officer) -> list[Cell]:
+        """Every part's columns of the per-PCSO table for the member."""
+        return [c for part in self.parts for c in part.cells(self.context, member)]
+
+    def members(self, scope: TrendScope) -> list[tuple[Team, Officer]]:
+        """The scope's members, team by team (by name), each by collar number."""
+        return [
+            (team, member)
+            for team in sorted(self.context.teams, key=lambda t: t.name)
+            if team.id in scope.team_ids
+            for member in self.context.members.get(team.id, ())
+            if scope.officer_id in (None, member.id)
+        ]
+
+
+async def load_trends(
+    views: Views, session: AsyncSession, teams: Sequence[Team], *, today: date, zone: ZoneInfo
+) -> Trends:
+    """The teams' twelve weeks up to `today` (not included), from every registered part."""
+    weeks = trend_weeks(today)
+    members = await officers.members_of_teams(session, [t.id for t in teams])
+    context = TrendContext(
+        session=session,
+        teams=teams,
+        members=members,
+        weeks=weeks,
+        zone=zone,
+        calendar=calendar(teams, weeks),
+        absences=tuple(views.trend_absences),
+    )
+    parts = tuple([await section.load(context) for section in views.trends])
+    context.days_off = DaysOff.combined(part.days_off() for part in parts)
+    return Trends(context, parts)
+
+
+def calendar(teams: Sequence[Team], weeks: TrendWeeks) -> dict[int, list[date]]:
+    """Each team's briefing days in the window, worked out once per set of team settings."""
+    known: dict[tuple[str, bool], list[date]] = {}
+    found: dict[int, list[date]] = {}
+    for team in teams:
+        key = (team.briefing_days, team.briefing_on_bank_holidays)
+        if key not in known:
+            known[key] = briefing_days_between(team, weeks.first, weeks.last)
+        found[team.id] = known[key]
+    return found
