@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.tab.auth import Refusal
 from storage import officers
-from storage.models import Officer, Role, Team
+from storage.models import MEMBER_ROLES, Officer, Role, Team
 
 SUPERVISORS = frozenset({Role.SERGEANT.value, Role.INSPECTOR.value, Role.ADMIN.value})
 OWN_WEEK = "week"
@@ -126,7 +126,7 @@ async def _check_team(session: AsyncSession, value: str, visible: set[int]) -> N
 
 async def _check_officer(session: AsyncSession, collar: str, visible: set[int]) -> None:
     officer = await officers.by_collar(session, collar)
-    if officer is None or officer.role not in (Role.PCSO.value, Role.TEAM_LEADER.value):
+    if officer is None or not officer.active or officer.role not in MEMBER_ROLES:
         raise Refusal(404, "not_found", "There is no PCSO or team leader with that collar number.")
     if officer.team_id not in visible:
         raise Refusal(403, "not_yours", "That officer is not in one of your teams.")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,7 +33,9 @@ from bot.settings import Settings
 from bot.tab import access
 from bot.tab.assets import Asset, Assets
 from bot.tab.auth import Refusal, TabAuth
+from bot.tab.pages import PAGES, PageError, Viewer, render_page
 from dialogs.router import Views
+from storage import audit
 from storage.models import Officer, Team
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/tab/", shell)
     app.router.add_get("/tab/static/{path:.+}", static)
     app.router.add_get("/tab/api/me", me)
+    app.router.add_get("/tab/api/page/{name}", page)
     app.router.add_get("/tab/api/{anything:.*}", no_such_call)
     app.on_response_prepare.append(_security_headers)
 
@@ -122,14 +126,46 @@ def _asset(request: web.Request, asset: Asset, *, cache: str) -> web.StreamRespo
     return web.Response(body=asset.body, headers={**headers, "Content-Type": asset.content_type})
 
 
-Answer = Callable[[AsyncSession, Officer, tuple[Team, ...]], Awaitable[dict[str, object]]]
+Answer = Callable[[AsyncSession, Officer, tuple[Team, ...], datetime], Awaitable[dict[str, object]]]
+# A page's refusal, by its status, as the script is told it.
+PAGE_REASONS = {400: "bad_request", 403: "not_yours", 404: "not_found"}
 
 
 async def me(request: web.Request) -> web.Response:
     async def answer(
-        session: AsyncSession, officer: Officer, teams: tuple[Team, ...]
+        session: AsyncSession, officer: Officer, teams: tuple[Team, ...], now: datetime
     ) -> dict[str, object]:
         return access.me(officer, teams)
+
+    return await _signed_in(request, answer)
+
+
+async def page(request: web.Request) -> web.Response:
+    """A page for the signed-in officer, once the checks allow it; the view is audited in
+    the same transaction, so a page is shown only if its audit entry is stored."""
+    tab = request.app[TAB]
+    name = request.match_info["name"]
+
+    async def answer(
+        session: AsyncSession, officer: Officer, teams: tuple[Team, ...], now: datetime
+    ) -> dict[str, object]:
+        params = access.checked_params(request.query, list(request.query.keys()))
+        await access.check_page(session, officer, teams, name, params, pages=PAGES)
+        try:
+            shown = await render_page(
+                name,
+                params,
+                session=session,
+                viewer=Viewer(officer=officer, teams=teams),
+                now=now,
+                zone=tab.settings.zone,
+                views=tab.views,
+            )
+        except PageError as error:
+            reason = PAGE_REASONS.get(error.status, "refused")
+            raise Refusal(error.status, reason, error.message) from error
+        await audit.record(session, "tab.view", at=now, officer=officer, **shown.shown)
+        return {"title": shown.title, "html": shown.html}
 
     return await _signed_in(request, answer)
 
@@ -139,12 +175,11 @@ async def _signed_in(request: web.Request, answer: Answer) -> web.Response:
     a refusal in words, or 503 when the database cannot be reached."""
     tab = request.app[TAB]
     try:
+        now = tab.clock()
         async with tab.sessions() as session, session.begin():
-            officer = await tab.auth.officer(
-                session, request.headers.get("Authorization"), now=tab.clock()
-            )
+            officer = await tab.auth.officer(session, request.headers.get("Authorization"), now=now)
             teams = await access.teams_of(session, officer)
-            body = await answer(session, officer, teams)
+            body = await answer(session, officer, teams, now)
     except Refusal as refusal:
         log.info(
             "tab: %s %s refused: %d %s",
