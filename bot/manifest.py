@@ -28,7 +28,7 @@ SOURCES = "app_manifest"
 TEAMS_MANIFEST = "manifest.json"
 ICONS = ("color.png", "outline.png")
 SLACK_TEMPLATE = "slack-app.yaml"
-SLACK_HOST_PLACEHOLDER = "https://YOUR-HOST/"
+HOST_PLACEHOLDER = "https://YOUR-HOST/"  # in the sources' URLs, replaced by the public host
 DISTRIBUTION = "pcso-bot"
 # The keys of manifest.json the build writes (from the source's, or the force's, values).
 BUILT = frozenset(
@@ -39,6 +39,7 @@ BUILT = frozenset(
         "id",
         "developer",
         "bots",
+        "staticTabs",
         "validDomains",
         "webApplicationInfo",
     }
@@ -161,7 +162,7 @@ def checked_host(value: str) -> str:
     if not value:
         raise CommandError(
             "no public host: set PCSO_PUBLIC_HOST or pass --host (the bot's HTTPS host name, "
-            f"e.g. {HOST_EXAMPLE})"
+            f"e.g. {HOST_EXAMPLE}, where Teams finds the supervision tab and its sign-in)"
         )
     host = value.lower()
     if not HOST_NAME.fullmatch(host):
@@ -220,8 +221,19 @@ def teams_manifest(app: TeamsApp) -> dict[str, Any]:
         },
         **fixed,
         "bots": [{"botId": app.app_id, **bot} for bot in source["bots"]],
+        "staticTabs": [_at_host(tab, app.host) for tab in source["staticTabs"]],
         "validDomains": [app.host],
         "webApplicationInfo": {"id": app.app_id, "resource": f"api://{app.host}/{app.app_id}"},
+    }
+
+
+def _at_host(tab: dict[str, Any], host: str) -> dict[str, Any]:
+    """A personal tab of the source, its pages on the bot's public host (the supervision
+    tab, /tab/, signs in with webApplicationInfo's resource). It has no `websiteUrl`: opened
+    in a browser outside Teams the tab could not sign in."""
+    return {
+        name: value.replace(HOST_PLACEHOLDER, f"https://{host}/") if name.endswith("Url") else value
+        for name, value in tab.items()
     }
 
 
@@ -242,7 +254,7 @@ def write_teams_package(app: TeamsApp, out: Path) -> Path:
 def slack_manifest(host: str) -> str:
     """The Slack app manifest with both request URLs on `https://HOST/api/slack`."""
     template = (sources() / SLACK_TEMPLATE).read_text(encoding="utf-8")
-    return template.replace(SLACK_HOST_PLACEHOLDER, f"https://{checked_host(host)}/")
+    return template.replace(HOST_PLACEHOLDER, f"https://{checked_host(host)}/")
 
 
 def write_slack_manifest(host: str, out: Path) -> Path:

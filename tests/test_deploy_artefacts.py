@@ -463,8 +463,10 @@ def test_compose_publishes_the_bot_on_loopback_only_and_wires_its_database():
 
 
 def nginx_locations() -> set[str]:
+    """Exact locations as they are, prefix locations (`^~ /tab/`) as `/tab/*`."""
     text = NGINX.read_text(encoding="utf-8")
-    return set(re.findall(r"location = (\S+) \{", text))
+    exact = set(re.findall(r"location = (\S+) \{", text))
+    return exact | {f"{prefix}*" for prefix in re.findall(r"location \^~ (\S+) \{", text)}
 
 
 def caddy_paths() -> set[str]:
@@ -474,9 +476,19 @@ def caddy_paths() -> set[str]:
 
 @pytest.mark.parametrize("proxy", ["nginx", "caddy"])
 def test_the_proxies_pass_on_exactly_the_apps_routes(proxy):
+    """Each route exactly, or under a prefix (`/tab/*`) that holds nothing but app routes."""
     exposed = nginx_locations() if proxy == "nginx" else caddy_paths()
     routes = app_routes() - INTERNAL_ROUTES
-    assert exposed == routes, f"{proxy} exposes {sorted(exposed)}; the app serves {sorted(routes)}"
+    prefixes = {path.removesuffix("*") for path in exposed if path.endswith("*")}
+    under = {route for route in routes if route.startswith(tuple(prefixes))}
+    exact = exposed - {f"{prefix}*" for prefix in prefixes}
+    assert exact == routes - under, (
+        f"{proxy} exposes {sorted(exposed)}; the app serves {sorted(routes)}"
+    )
+    for prefix in prefixes:
+        assert any(route.startswith(prefix) for route in routes), (
+            f"{proxy}: {prefix}* serves nothing"
+        )
 
 
 def test_the_proxies_reach_the_port_the_service_listens_on():

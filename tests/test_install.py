@@ -162,6 +162,9 @@ def test_the_installed_package_is_the_wheel_not_this_checkout(installed: Install
     assert any(n.endswith("manifest.json") for n in names)
     assert any(n.endswith("slack-app.yaml") for n in names)
     assert any(n.endswith("LICENSE") for n in names)
+    # The supervision tab's files, which the service serves from the package.
+    for name in ("index.html", "tab.js", "tab.css", "shell.css", "vendor/MicrosoftTeams.min.js"):
+        assert f"bot/tab/static/{name}" in names, name
 
 
 async def test_an_operator_installs_migrates_imports_serves_and_builds_the_packages(
@@ -224,6 +227,24 @@ async def test_an_operator_installs_migrates_imports_serves_and_builds_the_packa
     assert {p.name for p in work.iterdir()} == expected, "a command left a file behind"
 
 
+async def _tab_works(http: aiohttp.ClientSession, url: str, operator: Operator) -> None:
+    """The supervision tab from the installed package: the shell, its files, and a page for
+    a sergeant signed in with the installed `pcso-bot dashboard link`."""
+    link = operator.ok("dashboard", "link", "--as", "S101", "--url", url).splitlines()[0]
+    assert link.startswith(f"{url}/tab/#link=")
+    token = link.split("#link=", 1)[1]
+    async with http.get(f"{url}/tab/") as shell:
+        assert shell.status == 200
+        assert 'data-mode="local"' in await shell.text()
+    for name in ("tab.js", "tab.css", "shell.css", "vendor/MicrosoftTeams.min.js"):
+        async with http.get(f"{url}/tab/static/{name}") as static:
+            assert static.status == 200, name
+    headers = {"Authorization": f"Bearer {token}"}
+    async with http.get(f"{url}/tab/api/page/overview", headers=headers) as page:
+        assert page.status == 200, await page.text()
+        assert "Maidstone CSU North" in (await page.json())["html"]
+
+
 async def _serve_and_answer(operator: Operator, connector: FakeConnector, sdk: str) -> None:
     """`pcso-bot serve` on a free port with `PCSO_TEAMS_SDK=sdk`: healthy, answers a PCSO
     over Teams' protocol (local, unauthenticated mode), logs one start-up banner naming the
@@ -254,6 +275,7 @@ async def _serve_and_answer(operator: Operator, connector: FakeConnector, sdk: s
             answer = await pcso.say("whoami")
             assert answer.status == 200
             assert "P301" in answer.all_text()
+            await _tab_works(http, url, operator)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

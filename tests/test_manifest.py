@@ -204,6 +204,15 @@ def test_the_package_is_valid_against_microsofts_schema_with_the_options_given(
     assert manifest["validDomains"] == [HOST]
     assert manifest["webApplicationInfo"] == {"id": APP_ID, "resource": f"api://{HOST}/{APP_ID}"}
     assert manifest["bots"][0]["scopes"] == ["personal"]
+    # The supervision tab: a personal tab at /tab/ on the host, signing in as the resource.
+    assert manifest["staticTabs"] == [
+        {
+            "entityId": "supervision",
+            "name": "Supervision",
+            "contentUrl": f"https://{HOST}/tab/",
+            "scopes": ["personal"],
+        }
+    ]
     assert files["color.png"] == (SOURCES / "color.png").read_bytes()
     assert files["outline.png"] == (SOURCES / "outline.png").read_bytes()
 
@@ -231,6 +240,7 @@ def test_settings_give_what_options_do_and_options_win(elsewhere: Path) -> None:
     manifest, _ = package(built(result, "Teams app package", out))
     assert manifest["validDomains"] == ["other.example.org"]
     assert manifest["webApplicationInfo"]["resource"] == f"api://other.example.org/{APP_ID}"
+    assert manifest["staticTabs"][0]["contentUrl"] == "https://other.example.org/tab/"
     assert manifest["developer"]["name"] == "Example Constabulary"
 
 
@@ -245,7 +255,9 @@ def test_settings_give_what_options_do_and_options_win(elsewhere: Path) -> None:
         pytest.param({"version": "1.2"}, ("--version", "MAJOR.MINOR.PATCH"), id="version 1.2"),
         pytest.param({"version": "1.2.0-beta.1"}, ("--version",), id="pre-release version"),
         pytest.param({"version": "01.2.0"}, ("--version",), id="leading zero"),
-        pytest.param({"host": None}, ("--host", "PCSO_PUBLIC_HOST"), id="no host"),
+        pytest.param(
+            {"host": None}, ("--host", "PCSO_PUBLIC_HOST", "supervision tab"), id="no host"
+        ),
         pytest.param({"host": "https://bot.example.org/"}, ("--host",), id="host as a URL"),
         pytest.param({"host": "bot.example.org:8443"}, ("--host",), id="host with a port"),
         pytest.param(
@@ -302,6 +314,27 @@ def test_the_manifests_commands_are_the_bots_commands() -> None:
         found = router.match(command["title"])
         assert found is not None and found[1] == "", command["title"]
         assert found[0].listed, command["title"]
+
+
+def test_the_tab_is_served_where_the_manifest_says() -> None:
+    """The static tab's page is a route of the service, and its sign-in resource is the one
+    the service checks tokens against (`Settings.tab_resource`)."""
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    manifest = json.loads((SOURCES / "manifest.json").read_text(encoding="utf-8"))
+    (tab,) = manifest["staticTabs"]
+    path = tab["contentUrl"].removeprefix("https://YOUR-HOST")
+    settings = Settings(
+        _env_file=None,
+        database_url="sqlite+aiosqlite:///:memory:",
+        app_id=APP_ID,
+        app_type="MultiTenant",
+        public_host=HOST,
+    )
+    routes = {r.resource.canonical for r in create_app(settings).router.routes() if r.resource}
+    assert path == "/tab/" and path in routes
+    assert settings.tab_resource == f"api://{HOST}/{APP_ID}"
 
 
 def test_the_sources_ship_in_the_wheel() -> None:

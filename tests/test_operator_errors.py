@@ -94,6 +94,7 @@ def database_commands() -> list[tuple[str, ...]]:
         ("jobs", "run", "retention-purge"),
         ("serve", "--port", str(free_port())),
         ("chat", "--as", "P301", "--bot-url", "http://127.0.0.1:1"),
+        ("dashboard", "link", "--as", "S101"),
     ]
 
 

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from itsdangerous.encoding import base64_decode, bytes_to_int
 from sqlalchemy import func, select, update
 
-from storage.models import AuditEntry, Officer, ServiceKey
+from storage.models import AuditEntry, Officer, ServiceKey, Team
 from tests.rig.cli import run_cli
 from tests.rig.officer_day import Clock
 from tests.rig.openid import FakeIssuer, SigningKey, hs256_with_public_key, unsigned_token
@@ -603,3 +604,146 @@ def test_the_vendored_teams_library_is_byte_for_byte_the_registrys() -> None:
         member = package.extractfile(TEAMS_JS_MEMBER)
         assert member is not None
         assert member.read() == (VENDOR / "MicrosoftTeams.min.js").read_bytes()
+
+
+# --- The pages, behind the checks -------------------------------------------------------------
+
+
+async def team_ids(sessions: Any) -> dict[str, int]:
+    async with sessions() as session:
+        return {team.name: team.id for team in (await session.scalars(select(Team))).all()}
+
+
+def page_paths(ids: dict[str, int]) -> dict[str, str]:
+    north, pstf = ids[NORTH], ids[PSTF]
+    return {
+        "overview": "/tab/api/page/overview",
+        "overview north": f"/tab/api/page/overview?team={north}",
+        "overview pstf": f"/tab/api/page/overview?team={pstf}",
+        "review north": f"/tab/api/page/review?team={north}&date=2026-11-30",
+        "review pstf today": f"/tab/api/page/review?team={pstf}",
+        "officer P301 (north)": "/tab/api/page/officer?collar=P301",
+        "officer P311 (pstf)": "/tab/api/page/officer?collar=P311",
+        "week": "/tab/api/page/week",
+    }
+
+
+# Which of `page_paths` each officer may see; every other one is 403.
+ALLOWED = {
+    "S101": set(page_paths({NORTH: 0, PSTF: 0})),
+    "I501": set(page_paths({NORTH: 0, PSTF: 0})),
+    "A001": set(page_paths({NORTH: 0, PSTF: 0})),
+    "S102": {"overview", "overview pstf", "review pstf today", "officer P311 (pstf)", "week"},
+    "P301": {"week"},
+    "TL201": {"week"},
+}
+
+
+def assert_a_page(answer: Answer, what: str) -> None:
+    """A page as the shell shows it: a title, an HTML fragment the policy lets run."""
+    assert answer.status == 200, (what, answer.body)
+    assert set(answer.body) == {"title", "html"}, what
+    title, html = answer.body["title"], answer.body["html"]
+    assert title and html.strip(), what
+    assert "<html" not in html and "<head" not in html, what
+    assert not re.search(r"<script|\son[a-z]+\s*=|\sstyle\s*=|javascript:", html, re.I), what
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html, re.I), what
+
+
+@pytest.mark.parametrize("collar", sorted(ALLOWED))
+async def test_each_role_sees_its_own_pages_and_no_others(
+    teams_tab: Browser, sso: Any, sessions: Any, collar: str
+) -> None:
+    token = sso(collar)
+    for what, path in page_paths(await team_ids(sessions)).items():
+        answer = await teams_tab.get(path, token)
+        if what in ALLOWED[collar]:
+            assert_a_page(answer, f"{collar}: {what}")
+        else:
+            assert answer.status == 403, (collar, what, answer.body)
+            assert answer.body["reason"] == "not_yours" and answer.error, (collar, what)
+
+
+async def test_every_page_shown_is_audited_and_nothing_refused_is(
+    teams_tab: Browser, sso: Any, sessions: Any, clock: Clock
+) -> None:
+    ids = await team_ids(sessions)
+    paths = page_paths(ids)
+    token = sso("S102")
+    for what in ("overview pstf", "review pstf today", "officer P311 (pstf)", "overview north"):
+        await teams_tab.get(paths[what], token)
+    async with sessions() as session:
+        entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+        s102 = await session.scalar(select(Officer.id).where(Officer.collar_number == "S102"))
+    assert [e.action for e in entries] == ["tab.view"] * 3
+    assert {e.actor for e in entries} == {"S102"}
+    assert {e.actor_officer_id for e in entries} == {s102}
+    assert all(e.at == clock.now for e in entries)
+    today = clock.now.astimezone(ZoneInfo("Europe/London")).date().isoformat()
+    details = [e.detail for e in entries]
+    assert details[0]["page"] == "overview" and PSTF in details[0]["teams"]
+    assert details[1] == {"page": "review", "team": PSTF, "day": today}
+    assert details[2]["page"] == "officer" and details[2]["collar"] == "P311"
+
+
+async def test_a_sergeant_opens_a_link_from_the_cli_and_sees_their_teams(
+    local_tab: Browser,
+    database_url: str,
+    tmp_path: Path,
+    clock: Clock,
+    sessions: Any,
+    sample_roster: Any,
+) -> None:
+    token = dashboard_link(database_url, tmp_path, "S101", "--url", local_tab.url)
+    clock.now = made_at(token)
+    me = await local_tab.me(token)
+    page = await local_tab.get(f"/tab/api/page/{me.body['home']}", token)
+    assert_a_page(page, "S101's home")
+    assert NORTH in page.body["html"] and PSTF in page.body["html"]
+    async with sessions() as session:
+        (entry,) = (await session.scalars(select(AuditEntry))).all()
+    assert (entry.action, entry.actor, entry.detail["page"]) == ("tab.view", "S101", "overview")
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("page/nothing", 404),
+        ("page/OVERVIEW", 404),
+        ("page/%00", 404),
+        ("page/" + "x" * 5000, 404),
+        ("page/", 404),
+        ("page/overview?team=abc", 400),
+        ("page/overview?team=-1", 400),
+        ("page/overview?team=99999999999999999999", 400),
+        ("page/overview?team=999999", 404),
+        ("page/officer?collar=P999", 404),
+        ("page/officer?collar=S102", 404),
+        ("page/officer", 400),
+        ("page/review", 400),
+        ("page/review?team={north}&date=2026-13-01", 400),
+        ("page/review?team={north}&date=1999-12-31", 400),
+        ("page/review?team={north}&date=2099-01-01", 400),
+        ("page/overview?team={north}&team={pstf}", 400),
+        ("page/overview?team=" + "1" * 200, 400),
+        ("page/overview?team=1%00", 400),
+        ("page/overview?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9", 400),
+        ("page/overview?%3Cscript%3E=1", 400),
+    ],
+)
+async def test_bad_page_requests_are_4xx_in_words_and_audit_nothing(
+    teams_tab: Browser, sso: Any, sessions: Any, query: str, status: int
+) -> None:
+    ids = await team_ids(sessions)
+    path = "/tab/api/" + query.format(north=ids[NORTH], pstf=ids[PSTF])
+    answer = await teams_tab.get(path, sso("A001"))
+    assert answer.status == status, (path, answer.body)
+    assert answer.error and "Traceback" not in answer.error
+    assert await audit_count(sessions) == 0
+
+
+async def test_a_page_is_signed_in_before_anything_else(teams_tab: Browser, sessions: Any) -> None:
+    for path in ("/tab/api/page/nothing", "/tab/api/page/overview?team=abc"):
+        answer = await teams_tab.get(path)
+        assert answer.status == 401, path
+    assert await audit_count(sessions) == 0

@@ -149,7 +149,7 @@ async def page(request: web.Request) -> web.Response:
     async def answer(
         session: AsyncSession, officer: Officer, teams: tuple[Team, ...], now: datetime
     ) -> dict[str, object]:
-        params = access.checked_params(request.query, list(request.query.keys()))
+        params = access.checked_params(request.query, [key for key, _ in request.query.items()])
         await access.check_page(session, officer, teams, name, params, pages=PAGES)
         try:
             shown = await render_page(
