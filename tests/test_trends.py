@@ -5,88 +5,30 @@ change; and the same figures as the weekly roll-up for the same week."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select, update
 
 from dialogs import registered
-from dialogs.bwv.models import BwvAnswer
 from dialogs.calendar import briefing_days_between
 from dialogs.periods import load_period
 from dialogs.sections import Tally, TrendScope
 from dialogs.trends import Trends, load_trends, trend_weeks
 from storage import officers
 from storage.models import Officer, Team
-from tests.rig.supervision import Store, at, joined_long_ago, store
+from tests.rig import tab_data
+from tests.rig.supervision import joined_long_ago, store
+from tests.rig.tab_data import CSU, CSU_MEMBERS, FRI, MON, PSTF
 
 ZONE = ZoneInfo("Europe/London")
 TODAY = date(2026, 12, 1)  # a Tuesday: the weeks run from Mon 14 Sep to Mon 30 Nov
-WEEK = [date(2026, 11, 23) + timedelta(days=n) for n in range(5)]  # week 10, Mon–Fri
-MON, TUE, WED, THU, FRI = WEEK
-SATURDAY = date(2026, 11, 28)
-CSU, PSTF = "Maidstone CSU North", "Maidstone PSTF"
-CSU_MEMBERS = ("P301", "P302", "P303", "P304", "TL201")
-ABSENCES = ("sick", "training", "court", "other_duty", "rest_day")
-
-
-def bwv(
-    s: Store,
-    collar: str,
-    day: date,
-    status: str | None,
-    contact: str | None = None,
-    minute: int = 0,
-) -> None:
-    """A BWV answer row: a category (or None) and the vulnerable-contact answer."""
-    officer = s.officer[collar]
-    s.session.add(
-        BwvAnswer(
-            officer_id=officer.id,
-            team_id=officer.team_id,
-            day=day,
-            bwv_status=status,
-            vulnerable_contact=contact,
-            answered_at=at(day, 15, 40 + minute),
-        )
-    )
 
 
 @pytest.fixture
 async def week_of_answers(sample_roster, sessions) -> None:
-    """CSU North's week of 23 November, every kind of day once or more; P311 (PSTF) joins
-    the roster on the Wednesday."""
-    await joined_long_ago(sessions)
-    async with store(sessions) as s:
-        s.attend("P301", MON, "remote", hour=7)
-        for day in WEEK:
-            s.attend("P301", day, "in_person")  # Monday's change: the latest counts
-            s.attend("TL201", day, "remote")
-        for day, absence in zip(WEEK, ABSENCES, strict=True):
-            s.attend("P302", day, absence)
-        s.away("P303", MON, WED, "annual_leave")
-        s.attend("P303", WED, "in_person")  # answered while booked away: the answer counts
-        s.attend("P303", THU, "annual_leave")
-        # BWV: P301 every day, a vulnerable contact on Wednesday (categorised);
-        for day in WEEK:
-            bwv(s, "P301", day, "categorised")
-        bwv(s, "P301", WED, "categorised", "yes", minute=5)
-        bwv(s, "P302", MON, "categorised")  # not on duty: not counted as answered
-        bwv(s, "P303", FRI, None, "yes")  # a contact with no category: not an answer
-        bwv(s, "P304", MON, "no_footage", "yes")
-        bwv(s, "TL201", MON, "need_help")
-        bwv(s, "TL201", TUE, "need_help")
-        bwv(s, "TL201", TUE, "categorised", minute=5)  # the latest counts
-        for day in (MON, TUE, TUE, THU, SATURDAY):  # Tuesday corrected; Saturday's extra
-            s.team_return(CSU, day)
-        s.pcso_return("P301", MON, vulnerable_engagements=2)
-        s.pcso_return("P301", MON, vulnerable_engagements=1)  # corrected: the latest counts
-        s.pcso_return("P304", TUE, vulnerable_engagements=3)
-        s.attend("P311", MON, "in_person")  # before joining: not counted
-        s.attend("P311", WED, "in_person")
-        s.attend("P311", THU, "in_person")
-        s.officer["P311"].created_at = at(WED, 7)
+    await tab_data.week_of_answers(sessions)
 
 
 async def trends_of(sessions, names: tuple[str, ...], today: date = TODAY) -> Trends:  # type: ignore[no-untyped-def]
