@@ -111,7 +111,7 @@ async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
     facts = el(
         "dl",
         {"class": "facts"},
-        [(el("dt", None, c.label), el("dd", None, _figure(c.total))) for c in cells],
+        [(el("dt", None, c.label), el("dd", None, _cell(c))) for c in cells],
     )
     html = el(
         "div",
