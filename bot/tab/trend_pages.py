@@ -4,12 +4,15 @@ and column counts)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from markupsafe import Markup
 
 from bot.tab.charts import figure_text, grouped_bars, rate_lines, sparkline, stacked_bars
 from bot.tab.html import Child, data_table, el, link
+from bot.tab.signal_list import discussed, open_signals
 from bot.tab.view import PageError, Request, Shown, officer_link, review_link, team_names
 from dialogs.sections import (
     ATTENDANCE_CHART,
@@ -19,6 +22,7 @@ from dialogs.sections import (
     Tally,
     TrendScope,
 )
+from dialogs.signals import Signal, discussed_signals, find_signals
 from dialogs.trends import Trends, load_trends
 from dialogs.wording import short_day
 from storage.models import Officer, Team
@@ -64,14 +68,20 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
         request.views, request.session, teams, today=request.today, zone=request.zone
     )
     scope = TrendScope(frozenset(t.id for t in teams))
+    signals = await find_signals(request.session, teams, today=request.today, zone=request.zone)
+    history = await discussed_signals(
+        request.session, teams, first=trends.weeks.first, last=request.today, zone=request.zone
+    )
     html = el(
         "div",
         {"class": "page page-overview"},
         _team_choice(request.teams, chosen),
         window(trends),
         _reviews(teams, request),
+        open_signals(signals),
         charts(trends, scope, "overview"),
-        members_table(trends, scope),
+        members_table(trends, scope, signals),
+        discussed(history, request.zone, heading="Signals discussed in the twelve weeks"),
     )
     return title, html, shown
 
@@ -89,10 +99,19 @@ async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
     if not trends.members(scope):
         raise PageError(404, f"{officer.collar_number} is not a member of {team.name}.")
     cells = trends.cells(officer)
+    mine = [
+        s
+        for s in await find_signals(request.session, [team], today=request.today, zone=request.zone)
+        if s.officer.id == officer.id
+    ]
+    history = await discussed_signals(
+        request.session, [team], first=trends.weeks.first, last=request.today, zone=request.zone
+    )
+    marked = {s.key: s for s in [*history, *mine] if s.officer.id == officer.id and not s.open}
     facts = el(
         "dl",
         {"class": "facts"},
-        [(el("dt", None, c.label), el("dd", None, _figure(c.total))) for c in cells],
+        [(el("dt", None, c.label), el("dd", None, _cell(c))) for c in cells],
     )
     html = el(
         "div",
@@ -105,8 +124,14 @@ async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
         ),
         el("p", {"class": "who"}, f"{_role(officer)}, {team.name}"),
         window(trends),
+        open_signals(mine),
         el("section", {"class": "totals"}, el("h3", None, "Twelve weeks"), facts),
         charts(trends, scope, f"officer-{officer.collar_number}"),
+        discussed(
+            sorted(marked.values(), key=_marked_at, reverse=True),
+            request.zone,
+            heading="Signals discussed",
+        ),
     )
     shown = {"team": team.name, "collar": officer.collar_number, "day": request.today.isoformat()}
     return f"{officer.name} ({officer.collar_number})", html, shown
@@ -180,13 +205,19 @@ def charts(trends: Trends, scope: TrendScope, prefix: str) -> Markup:
     return el("div", {"class": "charts"}, drawn)
 
 
-def members_table(trends: Trends, scope: TrendScope) -> Markup:
-    """A row per member: their twelve weeks' figures and a line of the first rate."""
+def _marked_at(signal: Signal) -> datetime:
+    return signal.discussion.at if signal.discussion else datetime.min.replace(tzinfo=UTC)
+
+
+def members_table(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) -> Markup:
+    """A row per member: their twelve weeks' figures, their open signals and a line of the
+    first rate, week by week."""
     members = trends.members(scope)
+    open_count = Counter(s.officer.id for s in signals if s.open)
     rows = [(team, member, trends.cells(member)) for team, member in members]
     labels = [c.label for c in rows[0][2]] if rows else []
     spark = next((c.label for c in rows[0][2] if _is_rate(c)), None) if rows else None
-    columns = ["PCSO", "Collar", "Team", *labels]
+    columns = ["PCSO", "Collar", "Team", *labels, "Open signals"]
     if spark:
         columns.append(f"{spark}, week by week")
     body = [
@@ -195,6 +226,7 @@ def members_table(trends: Trends, scope: TrendScope) -> Markup:
             member.collar_number,
             team.name,
             *(_cell(c) for c in cells),
+            el("span", {"class": "figure", "data-key": "signals.open"}, open_count[member.id]),
             *([_spark(cells, trends)] if spark else []),
         )
         for team, member, cells in rows

@@ -54,7 +54,8 @@ def said_absence(table: Any) -> ColumnElement[bool]:
         .limit(1)
         .scalar_subquery()
     )
-    return latest.in_(ABSENCE_REASONS)
+    # No answer is no absence (false, never SQL's unknown, which `NOT` would keep unknown).
+    return func.coalesce(latest, "").in_(ABSENCE_REASONS)
 
 
 Week = dict[str, int]
