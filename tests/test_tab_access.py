@@ -211,7 +211,7 @@ async def test_each_role_signs_in_with_teams_and_opens_on_its_home_page(
         assert hrefs == ["#week"]
     else:
         ids = [t["id"] for t in answer.body["teams"]]
-        assert hrefs == ["#overview", *(f"#overview?team={i}" for i in ids)]
+        assert hrefs == ["#overview", *(f"#review?team={i}" for i in ids)]
 
 
 async def test_v1_and_v2_tokens_are_accepted_with_either_audience(
@@ -747,3 +747,162 @@ async def test_a_page_is_signed_in_before_anything_else(teams_tab: Browser, sess
         answer = await teams_tab.get(path)
         assert answer.status == 401, path
     assert await audit_count(sessions) == 0
+
+
+# --- The shell in a browser -----------------------------------------------------------------
+
+SHOTS = ROOT / "build" / "tab"
+SIGNED_IN = "document.getElementById('who').textContent.includes('(')"
+NOTICE = "document.querySelector('#main .shell-error') !== null"
+SHOWN = (
+    "document.querySelector('#main .page') !== null && !document.querySelector('#main[aria-busy]')"
+)
+
+
+def shown_and(condition: str) -> str:
+    return f"{SHOWN} && {condition}"
+
+
+async def until(page: Any, condition: str) -> None:
+    """Wait (up to 20 s) until `condition` holds in the page. Asked with `evaluate`, as the
+    developer tools ask: Playwright's `wait_for_function` evaluates a string in the page,
+    which the tab's policy (no 'unsafe-eval') rightly refuses."""
+    for _ in range(400):
+        if await page.evaluate(condition):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never true in the page: {condition}")
+
+
+@pytest.fixture
+async def chromium() -> Any:
+    """Debian's Chromium driven by Playwright (no browser downloaded), or a skip saying why."""
+    from tests.rig.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.rig.tab_browser import tools_missing
+
+    missing = tools_missing()
+    if missing:
+        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+            pytest.fail(f"CI is set: {missing}")
+        pytest.skip(missing)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+async def opened(chromium: Any, url: str, width: int) -> tuple[Any, list[str]]:
+    """A new browsing context (its own sessionStorage) at `width`, at `url`; the script
+    errors and policy violations it reports."""
+    context = await chromium.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
+    )
+    await page.goto(url)
+    return page, problems
+
+
+async def test_in_a_browser_a_sergeant_follows_the_tabs_links_and_the_back_button(
+    chromium: Any,
+    local_tab: Browser,
+    database_url: str,
+    tmp_path: Path,
+    clock: Clock,
+    sessions: Any,
+    sample_roster: Any,
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    link = dashboard_link(database_url, tmp_path, "S101", "--url", local_tab.url)
+    clock.now = made_at(link)
+    page, problems = await opened(chromium, f"{local_tab.url}/tab/#link={link}", 1280)
+    await until(page, SIGNED_IN)
+    await until(page, SHOWN)
+    assert await page.text_content("#who") == "Chris Walker (S101) · Sergeant"
+    assert page.url == f"{local_tab.url}/tab/#overview", "the link is still in the address"
+    assert await page.evaluate("history.length") <= 2
+    nav = await page.eval_on_selector_all("#nav a", "links => links.map(a => a.textContent)")
+    assert nav == ["Overview", f"Review: {NORTH}", f"Review: {PSTF}"]
+    assert await page.get_attribute("#nav a[href='#overview']", "aria-current") == "page"
+    await page.screenshot(path=str(SHOTS / "shell-sergeant-overview-1280.png"))
+
+    await page.click(f"#nav a:has-text('Review: {PSTF}')")
+    await until(page, "document.title.includes('Maidstone PSTF')")
+    assert "#review?team=" in page.url
+    await page.click("#main a[href^='#overview']")  # the review's link to its team's weeks
+    await until(page, shown_and("location.hash.startsWith('#overview?team=')"))
+    await page.click("#main a[href^='#officer?collar=P311']")
+    await until(page, "document.title.includes('P311')")
+    main = await page.inner_text("#main")
+    assert "Taylor Brooks" in main
+    await page.go_back()
+    await until(page, "location.hash.startsWith('#overview?team=')")
+    await until(page, "!document.title.includes('P311')")
+    await page.go_back()
+    await until(page, "location.hash.startsWith('#review?team=')")
+    await page.reload()  # the sign-in lasts for the tab's session, within the 15 minutes
+    await until(page, shown_and("document.title.includes('Maidstone PSTF')"))
+
+    clock.now = made_at(link) + timedelta(minutes=16)
+    await page.reload()
+    await until(page, NOTICE)
+    notice = await page.inner_text("#main")
+    assert "expired" in notice and "pcso-bot dashboard link" in notice
+    assert problems == []
+    async with sessions() as session:
+        views = (await session.scalars(select(AuditEntry.detail))).all()
+    # Each page the browser showed, going back included; the expired reload showed none.
+    pages = ["overview", "review", "overview", "officer", "overview", "review", "review"]
+    assert [view["page"] for view in views] == pages
+
+
+async def test_in_a_browser_a_pcso_on_a_phone_sees_their_week_and_is_told_no(
+    chromium: Any,
+    local_tab: Browser,
+    database_url: str,
+    tmp_path: Path,
+    clock: Clock,
+    sample_roster: Any,
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    link = dashboard_link(database_url, tmp_path, "P301", "--url", local_tab.url)
+    clock.now = made_at(link)
+    page, problems = await opened(chromium, f"{local_tab.url}/tab/#link={link}", 375)
+    await until(page, SHOWN)
+    assert page.url.endswith("/tab/#week")
+    assert await page.text_content("#who") == "Alex Carter (P301) · PCSO"
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+    await page.screenshot(path=str(SHOTS / "shell-pcso-week-375.png"), full_page=True)
+    await page.evaluate("location.hash = '#overview'")
+    await until(page, NOTICE)
+    assert "sergeants, inspectors and admins" in await page.inner_text("#main")
+    await page.screenshot(path=str(SHOTS / "shell-pcso-refused-375.png"))
+    assert problems == []
+
+    stranger, problems = await opened(chromium, f"{local_tab.url}/tab/", 375)
+    await until(stranger, NOTICE)
+    assert "not signed in" in await stranger.inner_text("#main")
+    assert await stranger.text_content("#who") == "Not signed in"
+    assert problems == []
+
+
+async def test_in_a_browser_outside_teams_the_teams_tab_says_to_open_it_in_teams(
+    chromium: Any, teams_tab: Browser
+) -> None:
+    page, problems = await opened(chromium, f"{teams_tab.url}/tab/", 375)
+    await until(page, NOTICE)
+    assert "open the Supervision tab there" in await page.inner_text("#main")
+    # The only thing the policy stops is the Teams library asking Microsoft's CDN for its
+    # list of hosts; it then uses the list it ships with (bot/tab/static/vendor/README.md).
+    assert all("res.cdn.office.net" in problem for problem in problems), problems

@@ -53,10 +53,13 @@ async def teams_of(session: AsyncSession, officer: Officer) -> tuple[Team, ...]:
 def me(officer: Officer, teams: Sequence[Team]) -> dict[str, Any]:
     """What the shell shows of the signed-in officer: the header and the navigation."""
     nav = [{"label": "My week", "href": f"#{OWN_WEEK}"}]
-    if supervises(officer):
+    if supervises(officer):  # the overview chooses among the teams; the reviews are a tap away
         nav = [
             {"label": "Overview", "href": f"#{OVERVIEW}"},
-            *({"label": team.name, "href": f"#{OVERVIEW}?team={team.id}"} for team in teams),
+            *(
+                {"label": f"Review: {team.name}", "href": f"#review?team={team.id}"}
+                for team in teams
+            ),
         ]
     return {
         "name": officer.name,

@@ -8,6 +8,9 @@
  * browser's own navigation. Every call to the API carries the sign-in token in the
  * Authorization header; the service keeps no session and sets no cookie.
  *
+ * A page is the service's HTML fragment under its title (an <h1>, unless the fragment
+ * starts with a heading saying the same).
+ *
  * Signing in depends on the service's mode (the page's data-mode):
  *  - "teams": Teams single sign-on with the vendored @microsoft/teams-js
  *    (app.initialize, then authentication.getAuthToken for each call; Teams caches it);
@@ -221,7 +224,14 @@
       if (ticket !== shown) {
         return;
       }
-      main.innerHTML = answer.html;
+      main.innerHTML = answer.html; // the service's HTML, escaped where it is made
+      var first = main.querySelector("h1, h2");
+      if (!first || first.textContent.trim() !== answer.title.trim()) {
+        var heading = document.createElement("h1"); // unless the page starts with its title
+        heading.className = "shell-title-line";
+        heading.textContent = answer.title;
+        main.insertBefore(heading, main.firstChild);
+      }
       main.removeAttribute("aria-busy");
       document.title = answer.title + " · Supervision";
       main.focus({ preventScroll: true });
