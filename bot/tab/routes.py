@@ -181,21 +181,10 @@ async def _signed_in(request: web.Request, answer: Answer) -> web.Response:
             teams = await access.teams_of(session, officer)
             body = await answer(session, officer, teams, now)
     except Refusal as refusal:
-        log.info(
-            "tab: %s %s refused: %d %s",
-            request.method,
-            request.path,
-            refusal.status,
-            refusal.reason,
-        )
+        log.info("tab: %s refused: %d %s", _where(request), refusal.status, refusal.reason)
         return _api({"error": refusal.message, "reason": refusal.reason}, status=refusal.status)
     except SQLAlchemyError as error:
-        log.error(
-            "tab: %s %s: the database failed: %s",
-            request.method,
-            request.path,
-            type(error).__name__,
-        )
+        log.error("tab: %s: the database failed: %s", _where(request), type(error).__name__)
         return _api(
             {
                 "error": "The tab cannot reach its database just now: try again shortly.",
@@ -210,6 +199,11 @@ async def no_such_call(request: web.Request) -> web.Response:
     return _api(
         {"error": "The tab's service has no such address.", "reason": "not_found"}, status=404
     )
+
+
+def _where(request: web.Request) -> str:
+    """The request in a log line: its method and path, cut short (the path is the caller's)."""
+    return f"{request.method} {request.path[:80]}"
 
 
 def _api(body: dict[str, object], *, status: int = 200) -> web.Response:
