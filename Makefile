@@ -37,6 +37,7 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.review
+	$(BIN)/python -m bench.tab
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.turns
 

@@ -358,15 +358,17 @@ class Database:
     rows: int
 
 
-async def prepare(name: str, url: str, *, year: bool) -> Database:
-    """The force with the last month of history and, with `year`, the eleven months before.
-    The last month is the same in both (same seed); older rows are loaded first."""
+async def prepare(name: str, url: str, *, year: bool, since: date | None = None) -> Database:
+    """The force with the last month of history and, with `year`, the eleven months before
+    (or, with `since`, the months from that day). The last month is the same in all (same
+    seed); older rows are loaded first."""
     engine = create_engine(url)
     await upgrade(engine)
     force = await build_force(engine)
     periods = [(MONTH_START, REVIEW_DAY, SEED)]
-    if year:
-        periods.insert(0, (YEAR_START, MONTH_START - timedelta(days=1), SEED + 1))
+    older = YEAR_START if year else since
+    if older is not None:
+        periods.insert(0, (older, MONTH_START - timedelta(days=1), SEED + 1))
     rows = 0
     for first, last, seed in periods:
         made = history(force, first, last, random.Random(seed))

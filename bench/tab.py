@@ -1,0 +1,244 @@
+"""Supervision-tab benchmark: does rendering a page grow with the history?
+
+    python -m bench.tab                  # SQLite, then PostgreSQL if reachable
+    python -m bench.tab --repeat 60      # more pages per line
+
+The force of bench/review.py (300 PCSOs, team leaders included, in 30 teams under 10
+sergeants and 3 inspectors, and an admin) with one month, three months (the tab's twelve
+weeks full) and a year of history, vulnerable contacts on about one BWV answer in seven.
+Each page is rendered as `render_page` renders it for the server, on Tue 1 Dec 2026 at
+09:00, in alternating rounds over the databases: a sergeant's overview (3 teams), an
+inspector's (10), an admin's (30), an officer page, a review page and a PCSO's week. It
+prints the median and 90th percentile per page, the SQL statements one page runs, and the
+ratio of each median to the one-month median of the same page: a ratio near 1.0 from three
+months to a year means the page does not grow with the history (one month fills only four
+of the twelve weeks, so its ratio also counts the window filling up).
+
+PostgreSQL: databases `pcso_bench_<pid>_<span>` on the server of $PCSO_BENCH_PG_URL
+(default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import make_url
+
+from bench.review import (
+    JOINED,
+    PG_URL,
+    ROUNDS,
+    TEAMS,
+    ZONE,
+    Database,
+    Timings,
+    _plain,
+    prepare,
+)
+from bot.tab.pages import Viewer, render_page
+from dialogs import registered
+from storage import officers
+from storage.db import create_sessionmaker
+from storage.models import Officer
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SPANS = (("1 month", None), ("3 months", date(2026, 9, 1)), ("12 months", "year"))
+SERGEANTS = range(301, 311)  # bench/review.py's officer ids: 300 members, then sergeants,
+INSPECTORS = range(311, 314)  # then inspectors
+ADMIN = 314
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A page as one viewer asks for it: the nth of a round picks whose."""
+
+    page: str
+    viewer: Callable[[int], int]
+    params: Callable[[int], dict[str, str]]
+
+
+def _member(n: int) -> int:
+    return 1 + (n * 37) % (TEAMS * 10)
+
+
+def _collar(officer_id: int) -> str:
+    """bench/review.py's collar numbers: each team's first member is its team leader."""
+    return f"{'T' if officer_id % 10 == 1 else 'P'}{officer_id:04d}"
+
+
+ASKS = {
+    "overview, sergeant": Ask("overview", lambda n: SERGEANTS[n % 10], lambda n: {}),
+    "overview, inspector": Ask("overview", lambda n: INSPECTORS[n % 3], lambda n: {}),
+    "overview, admin": Ask("overview", lambda n: ADMIN, lambda n: {}),
+    "officer": Ask("officer", lambda n: ADMIN, lambda n: {"collar": _collar(_member(n))}),
+    "review": Ask("review", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),
+    "week, PCSO": Ask("week", lambda n: _member(n), lambda n: {}),
+}
+
+
+async def add_admin_and_contacts(database: Database) -> None:
+    """An admin, and a vulnerable contact (yes) on about one BWV answer in seven, no on the
+    rest of one in three (bench/review.py's answers carry none)."""
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            insert(Officer),
+            [
+                {
+                    "id": ADMIN,
+                    "collar_number": "A0314",
+                    "name": "Officer A0314",
+                    "role": "admin",
+                    "district": "HQ",
+                    "email": "a0314@police.example",
+                    "active": True,
+                    "created_at": JOINED,
+                    "updated_at": JOINED,
+                }
+            ],
+        )
+        await connection.execute(
+            text(
+                "UPDATE bwv_answers SET vulnerable_contact = CASE WHEN id % 7 = 0 THEN 'yes' "
+                "WHEN id % 3 = 0 THEN 'no' END"
+            )
+        )
+        await connection.execute(text("ANALYZE"))
+
+
+async def measure(database: Database, pages: int, into: dict[str, Timings]) -> None:
+    """`pages` of each kind, timing `render_page` alone (the viewer's teams are found
+    first, as the server finds them when it signs the viewer in)."""
+    sessions = create_sessionmaker(database.engine)
+    statements: list[str] = []
+
+    def count(*_args: Any) -> None:
+        statements.append("")
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        for name, ask in ASKS.items():
+            for n in range(pages):
+                async with sessions() as session:
+                    officer = await session.get(Officer, ask.viewer(n))
+                    assert officer is not None
+                    teams = (
+                        ()
+                        if ask.page == "week"
+                        else tuple(await officers.visible_teams(session, officer))
+                    )
+                    statements.clear()
+                    started = time.perf_counter()
+                    await render_page(
+                        ask.page,
+                        ask.params(n),
+                        session=session,
+                        viewer=Viewer(officer, teams),
+                        now=NOW,
+                        zone=ZONE,
+                        views=registered(),
+                    )
+                    into[name].ms.append((time.perf_counter() - started) * 1000)
+                    into[name].statements = max(into[name].statements, len(statements))
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def compare(databases: list[Database], repeat: int) -> list[str]:
+    """Alternate rounds on the databases, so load on the machine hits all alike."""
+    gc.collect()
+    for database in databases:
+        await measure(database, 2, {name: Timings() for name in ASKS})  # warm-up
+    timings = {d.name: {name: Timings() for name in ASKS} for d in databases}
+    for _ in range(ROUNDS):
+        for database in databases:
+            await measure(database, max(1, repeat // ROUNDS), timings[database.name])
+    lines = []
+    for name in ASKS:
+        baseline = timings[databases[0].name][name].median
+        for database in databases:
+            lines.append(_line(database, name, timings[database.name][name], baseline))
+    return lines
+
+
+def _line(database: Database, page: str, timings: Timings, baseline: float) -> str:
+    kind, span = database.name.split(" ", 1)
+    return (
+        f"{kind:<11} {page:<20} {span:<10} {database.rows:>9,} {timings.median:>10.2f} "
+        f"{timings.p90:>8.2f} {timings.statements:>11} {timings.median / baseline:>6.2f}"
+    )
+
+
+async def run_on(kind: str, urls: list[str], repeat: int) -> list[str]:
+    databases = []
+    try:
+        for (span, since), url in zip(SPANS, urls, strict=True):
+            database = await prepare(
+                f"{kind} {span}",
+                url,
+                year=since == "year",
+                since=since if isinstance(since, date) else None,
+            )
+            databases.append(database)
+            await add_admin_and_contacts(database)
+        return await compare(databases, repeat)
+    finally:
+        for database in databases:
+            await database.engine.dispose()
+
+
+async def on_sqlite(repeat: int) -> list[str]:
+    with tempfile.TemporaryDirectory() as directory:
+        urls = [f"sqlite+aiosqlite:///{Path(directory) / f'{n}.db'}" for n in range(len(SPANS))]
+        return await run_on("sqlite", urls, repeat)
+
+
+async def on_postgres(repeat: int) -> list[str]:
+    names = [f"pcso_bench_{os.getpid()}_tab{n}" for n in range(len(SPANS))]
+    try:
+        admin = await asyncpg.connect(_plain(PG_URL), timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        return [f"postgresql  skipped: {error}"]
+    try:
+        for name in names:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        urls = [
+            make_url(PG_URL).set(database=n).render_as_string(hide_password=False) for n in names
+        ]
+        return await run_on("postgresql", urls, repeat)
+    finally:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def main(repeat: int) -> None:
+    print(
+        f"Supervision-tab pages on {NOW:%a %d %b %Y %H:%M} UTC: {TEAMS} teams, {TEAMS * 10} "
+        f"PCSOs; median of {repeat} pages per line, in {ROUNDS} alternating rounds."
+    )
+    print("ratio = median / median with 1 month of history, same page, same engine, same run")
+    print(
+        f"{'database':<11} {'page':<20} {'history':<10} {'rows':>9} {'median ms':>10} "
+        f"{'p90 ms':>8} {'statements':>11} {'ratio':>6}"
+    )
+    for run in (on_sqlite, on_postgres):
+        for line in await run(repeat):
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=30, help="pages of each kind per line")
+    asyncio.run(main(parser.parse_args().repeat))
