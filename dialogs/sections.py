@@ -370,12 +370,18 @@ class TrendContext:
 
     def owed(self, member: Officer) -> list[int]:
         """The member's briefing days counted in each week, since they joined the roster."""
-        since = joined_on(member, self.zone)
-        found = [0] * self.weeks.count
-        for day in self.calendar.get(member.team_id or 0, ()):
-            if day >= since:
-                found[self.weeks.index(day)] += 1
-        return found
+        if member.id not in self._owed:
+            since = joined_on(member, self.zone)
+            found = [0] * self.weeks.count
+            for day in self.calendar.get(member.team_id or 0, ()):
+                if day >= since:
+                    found[self.weeks.index(day)] += 1
+            self._owed[member.id] = found
+        return list(self._owed[member.id])
+
+    @cached_property
+    def _owed(self) -> dict[int, list[int]]:
+        return {}
 
     def scope(self, table: Any) -> ColumnElement[bool]:
         """The teams' rows in the window, none from before the officer joined the roster."""
