@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -144,17 +145,17 @@ def _brief(signal: Signal, period: PeriodContext) -> str:
 
 
 async def load_period(period: PeriodContext) -> PeriodPart:
-    """The signals over the window ending the period's last day that fall in the period,
-    and any discussed during it (e.g. one whose evidence ended just before)."""
+    """The signals whose evidence falls in the period, as they stand the day after it
+    (when the period's last day is over) or today, and any discussed during it."""
     if not period.days:
         return SignalsPeriod(())
-    last = min(period.last, period.today)
-    found = await find_signals(period.session, [period.team], today=last, zone=period.zone)
+    asked = min(period.last + timedelta(days=1), period.today)
+    found = await find_signals(period.session, [period.team], today=asked, zone=period.zone)
     seen = {s.key for s in found}
     talked = await discussed_signals(
         period.session, [period.team], first=period.first, last=period.last, zone=period.zone
     )
-    in_period = [s for s in found if s.last_day >= period.first]
+    in_period = [s for s in found if s.last_day >= period.first and s.first_day <= period.last]
     return SignalsPeriod([*in_period, *(s for s in talked if s.key not in seen)])
 
 
