@@ -16,7 +16,7 @@ from dialogs.signals import KINDS, Signal, discussed_signals, find_signals
 from dialogs.signals.models import SignalDiscussion
 from dialogs.tasking.models import Task, TaskAssignee, Tasking
 from storage.models import AuditEntry, Team
-from tests.rig.district import District, build_district
+from tests.rig.district import build_district
 from tests.rig.officer_day import Clock
 from tests.rig.supervision import Store, joined_long_ago, store
 from tests.rig.teams import action, actions, card_texts
@@ -302,20 +302,26 @@ async def three_signals(people, sessions) -> dict[str, Any]:
 
 
 ATTENTION = (
-    "No briefing answers: Morgan Hughes (P303), 3 briefing days running "
-    "(Fri 27 Nov–Tue 1 Dec 2026) (for discussion) [sil-p303-2026-12-01]",
-    "BWV help asked on several days: Jordan Patel (P302), 2 days in 28 "
-    "(Fri 20 Nov–Thu 26 Nov 2026) (for discussion) [help-p302-2026-11-26]",
-    "Vulnerable contact without VPC-categorised footage: Alex Carter (P301), Mon 30 Nov 2026 "
-    "— vulnerable contact: yes; BWV: no footage (for discussion) [vpc-p301-2026-11-30]",
+    "No briefing answers (for discussion): Morgan Hughes (P303), 3 days",
+    "BWV help asked on several days (for discussion): Jordan Patel (P302), 2 days",
+    "Vulnerable contact without VPC-categorised footage (for discussion): "
+    "Alex Carter (P301), Mon 30 Nov 2026",
 )
+EVIDENCE = (
+    "Morgan Hughes (P303) — No briefing answers [sil-p303-2026-12-01]: Fri 27 Nov 2026: no "
+    "briefing answer; Mon 30 Nov 2026: no briefing answer; Tue 1 Dec 2026: no briefing answer",
+    "Jordan Patel (P302) — BWV help asked on several days [help-p302-2026-11-26]: "
+    "Fri 20 Nov 2026: BWV: need help; Thu 26 Nov 2026: BWV: need help",
+    "Alex Carter (P301) — Vulnerable contact without VPC-categorised footage "
+    "[vpc-p301-2026-11-30]: Mon 30 Nov 2026: vulnerable contact: yes; BWV: no footage",
+)
+MARKS = ("Mark P303 discussed", "Mark P302 discussed", "Mark P301 discussed")
 
 
 def attention(card: dict[str, Any]) -> list[str]:
     lines = card_texts(card)
     start = lines.index("Needs your attention") + 1
-    end = lines.index("Mark discussed") if "Mark discussed" in lines else lines.index("Reviewed")
-    return lines[start:end]
+    return lines[start : lines.index("Reviewed")]
 
 
 async def discussions(sessions) -> list[SignalDiscussion]:  # type: ignore[no-untyped-def]
@@ -329,12 +335,15 @@ async def test_the_review_lists_open_signals_and_a_sergeant_marks_one_discussed(
     sergeant = three_signals["S101"]
     card = (await sergeant.say("review Maidstone CSU North 2026-12-01")).cards[0]
     lines = attention(card)
-    assert [x for x in lines if x.endswith("]")] == list(ATTENTION)
+    assert [x for x in lines if "(for discussion)" in x] == list(ATTENTION)
     assert lines.index(ATTENTION[0]) == 0  # silent first, as the three-day rule was
     assert "No briefing answer today: Morgan Hughes" not in lines
-    titles = [a["title"] for a in actions(card) if a["title"] != "Record discussed"]
-    assert titles[:3] == ["P303 silent", "P302 BWV help", "P301 VPC"]
-    mark = action(card, "P301 VPC")
+    assert not any(x.startswith("Asked for help with BWV") for x in lines)  # the signal says it
+    details = card_texts(next(i for i in card["body"] if i.get("id") == "details-0"))
+    assert [x for x in details if x.endswith("no footage") or "[" in x] == list(EVIDENCE)
+    titles = [a["title"] for a in actions(card) if a["title"].startswith("Mark ")]
+    assert titles == list(MARKS)
+    mark = action(card, "Mark P301 discussed")
     assert mark["type"] == "Action.ShowCard"
     submit = mark["card"]["actions"][0]
     assert submit["data"] == {
@@ -350,9 +359,9 @@ async def test_the_review_lists_open_signals_and_a_sergeant_marks_one_discussed(
     updated = result.body["value"]
     assert ATTENTION[2] not in attention(updated)
     assert ATTENTION[0] in attention(updated)
-    assert "P301 VPC" not in [a["title"] for a in actions(updated)]
+    assert "Mark P301 discussed" not in [a["title"] for a in actions(updated)]
     assert any(
-        line.startswith("Discussed: Alex Carter (P301), vulnerable contact without")
+        line.startswith("Discussed: Alex Carter (P301) — Vulnerable contact without")
         and line.endswith(f"by Chris Walker (S101) on Tue 1 Dec 2026 10:30: {note}")
         for line in card_texts(updated)
     )
