@@ -38,9 +38,11 @@ def is_bank_holiday(day: date) -> bool:
     return day in _bank_holidays(day.year)
 
 
+@lru_cache(maxsize=256)
 def parse_days(text: str) -> frozenset[int]:
     """'mon,wed', 'mon-fri' or full names ('monday-friday') → weekday numbers (Monday 0);
-    raises ValueError naming a bad day or a backwards range."""
+    raises ValueError naming a bad day or a backwards range. Cached: every briefing-day
+    question about a team parses its setting again."""
     days: set[int] = set()
     for part in text.replace(" ", "").lower().split(","):
         if not part:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, false, not_, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.core import Action, Section
+from dialogs.core import Section
 from dialogs.people import Person, joined_on, people, person
 from dialogs.presence import Presence
 from storage.models import Officer, Team
@@ -47,9 +47,11 @@ class ReviewDays:
 
 @dataclass
 class ReviewContext:
-    """One team's review: members and sergeants are read once by the view. `quiet` are
-    the officers a part already reports as silent several briefing days running, so other
-    parts need not list them again as not answering today."""
+    """One team's review: members and sergeants are read once by the view. `signalled`
+    are the officers a part already reports under a heading (`SIGNALLED_SILENT`: silent
+    several briefing days running, up to today; `SIGNALLED_NEED_HELP`: asked for BWV help
+    on several days, the previous briefing day among them), so other parts need not list
+    them again."""
 
     session: AsyncSession
     team: Team
@@ -58,7 +60,7 @@ class ReviewContext:
     members: Sequence[Officer]
     sergeants: Sequence[Officer]
     presence: Presence = field(default_factory=Presence)
-    quiet: frozenset[int] = frozenset()
+    signalled: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     async def people(self, ids: Collection[int]) -> dict[int, Person]:
         """Members and sergeants as known; anyone else in one query."""
@@ -70,6 +72,7 @@ class ReviewContext:
 # order (a part's plain `attention` lines come at OTHER).
 UNREACHABLE, SILENT, NEED_HELP, RETURNS_MISSING, TASKS_NOT_DONE = 10, 20, 30, 40, 45
 NOT_ANSWERED, OTHER, ONE_TO_ONES, VULNERABLE, SUPERVISION = 50, 55, 60, 70, 80
+SIGNALLED_SILENT, SIGNALLED_NEED_HELP = "silent", "need_help"
 
 
 class ReviewPart:
@@ -78,13 +81,9 @@ class ReviewPart:
     def presence(self) -> Presence:
         return Presence()
 
-    def quiet(self, review: ReviewContext) -> frozenset[int]:
-        """Officers this part reports as silent several briefing days running."""
-        return frozenset()
-
-    def actions(self, review: ReviewContext) -> Sequence[Action]:
-        """Buttons under "Needs your attention" (e.g. to mark a signal discussed)."""
-        return ()
+    def signalled(self, review: ReviewContext) -> Mapping[str, frozenset[int]]:
+        """Officers this part reports, by what (see `ReviewContext.signalled`)."""
+        return {}
 
     def attention(self, review: ReviewContext) -> Sequence[str]:
         """Lines for "Needs your attention"."""
@@ -370,12 +369,18 @@ class TrendContext:
 
     def owed(self, member: Officer) -> list[int]:
         """The member's briefing days counted in each week, since they joined the roster."""
-        since = joined_on(member, self.zone)
-        found = [0] * self.weeks.count
-        for day in self.calendar.get(member.team_id or 0, ()):
-            if day >= since:
-                found[self.weeks.index(day)] += 1
-        return found
+        if member.id not in self._owed:
+            since = joined_on(member, self.zone)
+            found = [0] * self.weeks.count
+            for day in self.calendar.get(member.team_id or 0, ()):
+                if day >= since:
+                    found[self.weeks.index(day)] += 1
+            self._owed[member.id] = found
+        return list(self._owed[member.id])
+
+    @cached_property
+    def _owed(self) -> dict[int, list[int]]:
+        return {}
 
     def scope(self, table: Any) -> ColumnElement[bool]:
         """The teams' rows in the window, none from before the officer joined the roster."""

@@ -12,6 +12,7 @@ from dialogs.bwv.models import BwvAnswer
 from storage.models import Officer
 from tests.rig.connector import FakeConnector, Sent
 from tests.rig.officer_day import Clock, deliver, install_all, officers_of, run
+from tests.rig.supervision import joined_long_ago
 from tests.rig.teams import TeamsUser, action, card_texts
 
 TUESDAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -181,3 +182,125 @@ async def test_yesterdays_reminder_taken_until_the_next_review(people, sessions,
     result = await people["P302"].execute("bwv.confirm", answer)
     assert "already gone to your sergeant's review" in result.all_text()
     assert await bwv_answers(sessions, "P302") == ["categorised"]
+
+
+async def bwv_rows(sessions, collar: str) -> list[tuple[str | None, str | None]]:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rows = await session.execute(
+            select(BwvAnswer.bwv_status, BwvAnswer.vulnerable_contact)
+            .join(Officer, Officer.id == BwvAnswer.officer_id)
+            .where(Officer.collar_number == collar)
+            .order_by(BwvAnswer.id)
+        )
+        return [(status, vulnerable) for status, vulnerable in rows]
+
+
+async def test_the_vulnerable_contact_question_on_the_card_and_carried_over(
+    people, connector, sessions, settings, clock
+):
+    await run(sessions, settings, "bwv-reminders", BWV_TIME)
+    reminder = reminders(connector, people["P301"])[0]
+    seen = seen_on(reminder)
+    assert "Did you engage with a vulnerable person today?" in seen
+    assert button(reminder.card, "Yes") == {
+        "verb": "bwv.confirm",
+        "day": "2026-12-01",
+        "vulnerable_contact": "yes",
+    }
+    clock.now = BWV_TIME + timedelta(minutes=5)
+    first = await people["P301"].execute("bwv.confirm", button(reminder.card, "Yes"))
+    shown = first.all_text()
+    assert "Your answer: not answered yet" in shown and "Vulnerable contact: Yes" in shown
+    second = await people["P301"].execute("bwv.confirm", button(reminder.card, "Categorised"))
+    shown = second.all_text()
+    assert "Your answer: Categorised" in shown and "Vulnerable contact: Yes" in shown
+    both = {"day": "2026-12-01", "bwv_status": "no_footage", "vulnerable_contact": "no"}
+    await people["P301"].execute("bwv.confirm", both)
+    again = await people["P301"].execute(
+        "bwv.confirm", {"day": "2026-12-01", "vulnerable_contact": "no"}
+    )
+    assert "Already recorded at 15:35: nothing new saved." in again.all_text()
+    assert await bwv_rows(sessions, "P301") == [
+        (None, "yes"),
+        ("categorised", "yes"),
+        ("no_footage", "no"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("categorised, vulnerable yes", [("categorised", "yes")]),
+        ("No footage, vulnerable no.", [("no_footage", "no")]),
+        ("need help, vulnerable yes", [("need_help", "yes")]),
+        ("need_help vulnerable no", [("need_help", "no")]),
+        ("vulnerable yes", [(None, "yes")]),
+        ("Vulnerable no", [(None, "no")]),
+        ("categorised", [("categorised", None)]),
+    ],
+)
+async def test_typed_answers_with_the_vulnerable_contact(people, sessions, clock, typed, stored):
+    clock.now = BWV_TIME
+    result = await people["P302"].say(typed)
+    assert "Recorded" in result.all_text()
+    assert await bwv_rows(sessions, "P302") == stored
+
+
+async def test_vulnerable_guidance_still_answers_and_bad_forms_are_refused(people, sessions):
+    guidance = (await people["P302"].say("vulnerable")).all_text()
+    assert "AWARE" in guidance
+    for said in ("categorised, vulnerable maybe", "vulnerable yes please", "no footage, perhaps"):
+        refused = (await people["P302"].say(said)).all_text()
+        assert "To answer today's BWV reminder, type one of" in refused, said
+    for data, words in (
+        ({"vulnerable_contact": "maybe"}, "'maybe' is not an answer"),
+        ({}, "That was not a BWV answer"),
+    ):
+        result = await people["P302"].execute("bwv.confirm", {"day": "2026-12-01"} | data)
+        assert words in result.all_text()
+    assert await bwv_rows(sessions, "P302") == []
+
+
+async def test_a_pcso_day_is_three_taps_and_a_yes_without_footage_reaches_the_review(
+    people, connector, sessions, settings, clock
+):
+    """Briefing, BWV category, vulnerable contact: three taps on the cards the bot sends;
+    a "yes" with no footage is in the sergeant's next morning review, for discussion."""
+    await joined_long_ago(sessions)
+    pcso, taps = people["P301"], 0
+    await run(sessions, settings, "briefing-prompts", TUESDAY)
+    prompt = next(
+        s for s in connector.to(pcso.conversation_id) if s.card and "Briefing" in seen_on(s)
+    )
+    clock.now = TUESDAY + timedelta(minutes=2)
+    answered = await pcso.execute("briefing.attend", button(prompt.card, "In person"))
+    taps += 1
+    assert "Your answer: In person" in answered.all_text()
+    await run(sessions, settings, "bwv-reminders", BWV_TIME)
+    reminder = reminders(connector, pcso)[0]
+    clock.now = BWV_TIME + timedelta(minutes=20)
+    for title in ("No footage", "Yes"):
+        result = await pcso.execute("bwv.confirm", button(reminder.card, title))
+        taps += 1
+    shown = result.all_text()
+    assert "Your answer: No footage today" in shown and "Vulnerable contact: Yes" in shown
+    assert taps == 3
+    assert await bwv_rows(sessions, "P301") == [("no_footage", None), ("no_footage", "yes")]
+    review = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
+    connector.clear()
+    await run(sessions, settings, "morning-review", review)
+    [card] = [
+        s.card
+        for s in connector.to(people["S101"].conversation_id)
+        if s.card and "Maidstone CSU North" in s.card["body"][0]["text"]
+    ]
+    lines = card_texts(card)
+    start = lines.index("Needs your attention")
+    assert (
+        "Vulnerable contact without VPC-categorised footage (for discussion): "
+        "Alex Carter (P301), Tue 1 Dec 2026"
+    ) in lines[start:]
+    assert (
+        "Alex Carter (P301) — Vulnerable contact without VPC-categorised footage "
+        "[vpc-p301-2026-12-01]: Tue 1 Dec 2026: vulnerable contact: yes; BWV: no footage"
+    ) in lines

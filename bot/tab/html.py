@@ -21,19 +21,25 @@ Child: TypeAlias = "str | int | float | Markup | Iterable[Child] | None"
 EMPTY_SVG = frozenset({"rect", "line", "circle", "polyline", "polygon", "path", "use"})
 
 
-def attributes(attrs: Mapping[str, object] | None) -> Markup:
-    """` name="value"` for each attribute (None left out, True as the bare name)."""
+def attributes(attrs: Mapping[str, object] | None) -> str:
+    """` name="value"` for each attribute (None left out, True as the bare name); names
+    are the code's own, values are escaped."""
     found = []
     for name, value in (attrs or {}).items():
         if value is None or value is False:
             continue
-        found.append(f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"')
-    return Markup("".join(found))
+        if value is True:
+            found.append(f" {name}")
+        elif isinstance(value, int | float):
+            found.append(f' {name}="{value}"')
+        else:
+            found.append(f' {name}="{escape(str(value))}"')
+    return "".join(found)
 
 
 def el(tag: str, attrs: Mapping[str, object] | None = None, *children: Child) -> Markup:
     """`<tag attrs>children</tag>`, every string child escaped."""
-    inner = join(children)
+    inner = _joined(children)
     if not inner and tag in EMPTY_SVG:
         return Markup(f"<{tag}{attributes(attrs)} />")
     return Markup(f"<{tag}{attributes(attrs)}>{inner}</{tag}>")
@@ -41,17 +47,23 @@ def el(tag: str, attrs: Mapping[str, object] | None = None, *children: Child) ->
 
 def join(children: Iterable[Child]) -> Markup:
     """The children escaped and concatenated (nested lists flattened, None left out)."""
+    return Markup(_joined(children))
+
+
+def _joined(children: Iterable[Child]) -> str:
     out: list[str] = []
     for child in children:
         if child is None:
             continue
         if isinstance(child, Markup):
             out.append(child)
-        elif isinstance(child, str | int | float):
+        elif isinstance(child, str):
             out.append(escape(child))
+        elif isinstance(child, int | float):
+            out.append(str(child))
         else:
-            out.append(join(child))
-    return Markup("".join(out))
+            out.append(_joined(child))
+    return "".join(out)
 
 
 def link(href: str, text: Child, cls: str | None = None) -> Markup:

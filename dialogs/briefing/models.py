@@ -24,7 +24,8 @@ PLANNED_OFF = ("rest_day", "annual_leave")
 class AttendanceAnswer(DailyAnswer):
     __tablename__ = "attendance_answers"
     __table_args__ = (
-        Index("ix_attendance_answers_team_day", "team_id", "day"),
+        # The officer and id too: the latest answer per officer and day from the index alone.
+        Index("ix_attendance_answers_team_day", "team_id", "day", "officer_id", "id"),
         Index("ix_attendance_answers_officer_day", "officer_id", "day"),
     )
     __retention__ = "day"

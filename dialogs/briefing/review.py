@@ -1,7 +1,7 @@
 """Briefing in the morning review: today's attendance (late answers marked, absences shown)
 and who has not answered today. Who has not answered several briefing days running is a
 signal (`dialogs.signals`, kind `silent`): one rule, listed first among the exceptions; those
-it lists (`review.quiet`) are not listed again here."""
+it lists (`review.signalled`) are not listed again here."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dialogs.core import Section
 from dialogs.officer_day import absence_label
 from dialogs.people import Person, names, person
 from dialogs.presence import Presence
-from dialogs.sections import NOT_ANSWERED, ReviewContext, ReviewPart
+from dialogs.sections import NOT_ANSWERED, SIGNALLED_SILENT, ReviewContext, ReviewPart
 from dialogs.wording import local_hhmm, short_day
 
 
@@ -54,7 +54,8 @@ class BriefingReview(ReviewPart):
 
     def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
         _, no_answer = self.unanswered(review)
-        today = [p for p in no_answer if p.id not in review.quiet]
+        quiet = review.signalled.get(SIGNALLED_SILENT, frozenset())
+        today = [p for p in no_answer if p.id not in quiet]
         if today:
             return [(NOT_ANSWERED, f"No briefing answer today: {names(today)}")]
         return []

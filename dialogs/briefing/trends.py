@@ -38,6 +38,7 @@ ON_AWAY, PRESENT_NOT_AWAY, PLANNED_OFF_NOT_AWAY, SAID_NOT_AWAY = (
     "planned_off_not_away",
     "said_not_away",
 )
+KEYS = (*ATTENDANCE_ANSWERS, ON_AWAY, PRESENT_NOT_AWAY, PLANNED_OFF_NOT_AWAY, SAID_NOT_AWAY)
 
 
 def said_absence(table: Any) -> ColumnElement[bool]:
@@ -150,8 +151,8 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     for team_id, officer_id, week, attendance, on_away, days in await trend.session.execute(rows):
         if not trend.is_member(team_id, officer_id):
             continue
-        counts = weeks.setdefault((team_id, officer_id, week), _empty())
-        counts[attendance] = counts.get(attendance, 0) + days
+        counts = weeks.setdefault((team_id, officer_id, week), dict.fromkeys(KEYS, 0))
+        counts[attendance] += days
         if on_away:
             counts[ON_AWAY] += days
         else:
@@ -159,10 +160,6 @@ async def load_trend(trend: TrendContext) -> TrendPart:
             counts[PLANNED_OFF_NOT_AWAY] += days if attendance in PLANNED_OFF else 0
             counts[SAID_NOT_AWAY] += days if attendance in ABSENCE_REASONS else 0
     return BriefingTrend(weeks)
-
-
-def _empty() -> Week:
-    return dict.fromkeys((ON_AWAY, PRESENT_NOT_AWAY, PLANNED_OFF_NOT_AWAY, SAID_NOT_AWAY), 0)
 
 
 def _counts(weeks: Sequence[Mapping[str, int]], key: str) -> tuple[Tally, ...]:

@@ -21,7 +21,8 @@ VULNERABLE_CONTACT = ("yes", "no")
 class BwvAnswer(DailyAnswer):
     __tablename__ = "bwv_answers"
     __table_args__ = (
-        Index("ix_bwv_answers_team_day", "team_id", "day"),
+        # The officer and id too: the latest answer per officer and day from the index alone.
+        Index("ix_bwv_answers_team_day", "team_id", "day", "officer_id", "id"),
         Index("ix_bwv_answers_officer_day", "officer_id", "day"),
     )
     __retention__ = "day"

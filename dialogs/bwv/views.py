@@ -16,6 +16,7 @@ from dialogs.records import ExportContext, Row, dated_rows, officer_answers
 from dialogs.sections import (
     NEED_HELP,
     NOT_ANSWERED,
+    SIGNALLED_NEED_HELP,
     MyWeekContext,
     MyWeekPart,
     PeriodContext,
@@ -66,7 +67,8 @@ class BwvReview(ReviewPart):
             return ()
         by_status, no_answer = self._groups(review)
         found = []
-        need_help = by_status.get("need_help")
+        signalled = review.signalled.get(SIGNALLED_NEED_HELP, frozenset())
+        need_help = [p for p in by_status.get("need_help", ()) if p.id not in signalled]
         if need_help:
             found.append(
                 (NEED_HELP, f"Asked for help with BWV on {short_day(prev)}: {labels(need_help)}")

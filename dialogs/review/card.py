@@ -32,8 +32,6 @@ def review_card(review: Review, viewer_id: int, zone: ZoneInfo, *, said: str | N
             Section(lines=(review.tally(len(attention)),)),
             Section(heading="Needs your attention", lines=attention or ("No exceptions.",)),
         )
-        if marks := review.actions():
-            sections = (*sections, Section(heading="Mark discussed", actions=marks))
         details = (Fold("Details", sections=tuple(review.sections())),)
         summary = f"Morning review {team.name}: {len(attention)} need your attention"
     read_by = [p.id for p, _ in review.reads]

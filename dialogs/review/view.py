@@ -9,6 +9,7 @@ history (`bench/review.py` measures it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.calendar import is_briefing_day, previous_briefing_day
-from dialogs.core import Action, Section
+from dialogs.core import Section
 from dialogs.officer_day import BWV_CATEGORY
 from dialogs.people import Person, person
 from dialogs.presence import Presence
@@ -85,10 +86,6 @@ class Review:
             flags.append((SUPERVISION, "Supervision: no active sergeant supervises this team."))
         flags.extend((SUPERVISION, line) for line in self._over_ratio())
         return tuple(line for _, line in sorted(flags, key=lambda flag: flag[0]))
-
-    def actions(self) -> tuple[Action, ...]:
-        """Every part's buttons for what needs attention (e.g. "discussed" for a signal)."""
-        return tuple(a for part in self.parts.values() for a in part.actions(self.context))
 
     def tally(self, attention: int) -> str:
         """One line: how many things need action, then each part's few words."""
@@ -171,6 +168,14 @@ def unreachable_why(reason: str | None) -> str:
     return "Teams could not be reached"
 
 
+def _signalled(found: Iterable[Mapping[str, frozenset[int]]]) -> dict[str, frozenset[int]]:
+    combined: dict[str, frozenset[int]] = {}
+    for each in found:
+        for what, ids in each.items():
+            combined[what] = combined.get(what, frozenset()) | ids
+    return combined
+
+
 async def load_review(
     session: AsyncSession, team: Team, day: date, zone: ZoneInfo, views: Views | None = None
 ) -> Review:
@@ -184,7 +189,7 @@ async def load_review(
     context = ReviewContext(session, team, review_days(team, day), zone, members, sergeants)
     parts = {section.name: await section.load(context) for section in views.review}
     context.presence = Presence.combined(part.presence() for part in parts.values())
-    context.quiet = frozenset().union(*(part.quiet(context) for part in parts.values()))
+    context.signalled = _signalled(part.signalled(context) for part in parts.values())
     return Review(
         context=context,
         parts=parts,

@@ -29,13 +29,6 @@ TITLES = {
     SILENT_KIND: "No briefing answers",
     BWV_HELP_REPEATED: "BWV help asked on several days",
 }
-SHORT = {
-    VULNERABLE_NO_VPC: "VPC",
-    VULNERABLE_REPEATED: "vulnerable",
-    SILENT_KIND: "silent",
-    BWV_HELP_REPEATED: "BWV help",
-}
-"""A few words for a button (`P301 VPC`)."""
 PREFIXES = {
     VULNERABLE_NO_VPC: "vpc",
     VULNERABLE_REPEATED: "vul",

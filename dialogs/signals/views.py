@@ -5,20 +5,29 @@ discussions)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from dialogs.core import Action, Field, Section
 from dialogs.records import ExportContext, Row
-from dialogs.sections import PeriodContext, PeriodPart, ReviewContext, ReviewPart
+from dialogs.sections import (
+    SIGNALLED_NEED_HELP,
+    SIGNALLED_SILENT,
+    PeriodContext,
+    PeriodPart,
+    ReviewContext,
+    ReviewPart,
+)
 from dialogs.signals.kinds import (
     BWV_HELP_REPEATED,
-    SHORT,
+    FOR_DISCUSSION,
     SILENT_KIND,
     TITLES,
     VULNERABLE_NO_VPC,
+    VULNERABLE_REPEATED,
     Signal,
     day_span,
 )
@@ -29,7 +38,7 @@ from storage.models import Officer
 
 VERB = "signal.discussed"
 NOTE_MAX = 1000
-HOW = "Mark each one discussed with its button below, or type discussed KEY and your note."
+HOW = "Mark each one discussed with its button, or type discussed KEY and your note."
 COLUMNS = ("signal_key", "evidence")
 
 
@@ -54,45 +63,73 @@ class SignalsReview(ReviewPart):
     def open(self) -> list[Signal]:
         return [s for s in self.signals if s.open]
 
-    def quiet(self, review: ReviewContext) -> frozenset[int]:
-        """Officers an open silent signal already reports, up to the review's day."""
-        return frozenset(
-            s.officer.id
-            for s in self.open
-            if s.kind == SILENT_KIND and s.last_day == review.days.day
-        )
+    def signalled(self, review: ReviewContext) -> Mapping[str, frozenset[int]]:
+        """Officers an open signal already reports: silent up to the review's day, and
+        asked for BWV help on several days, the previous briefing day among them."""
+        silent = {s.officer.id for s in self.open if s.kind == SILENT_KIND}
+        prev = review.days.previous
+        helped = {
+            s.officer.id for s in self.open if s.kind == BWV_HELP_REPEATED and s.last_day == prev
+        }
+        return {SIGNALLED_SILENT: frozenset(silent), SIGNALLED_NEED_HELP: frozenset(helped)}
 
     def flags(self, review: ReviewContext) -> Sequence[tuple[int, str]]:
-        return [(s.urgency, f"{s.summary} [{s.key}]") for s in self.open]
-
-    def actions(self, review: ReviewContext) -> Sequence[Action]:
-        day = review.days.day.isoformat()
+        """One short line per kind of open signal (the evidence is under Details), so the
+        review stays one phone screen."""
+        by_kind: dict[str, list[Signal]] = {}
+        for signal in self.open:
+            by_kind.setdefault(signal.kind, []).append(signal)
         return [
-            Action(
-                f"{s.officer.collar} {SHORT[s.kind]}",
-                {"verb": VERB, "key": s.key, "team": review.team.name, "date": day},
-                fields=(note_field(),),
-                submit="Record discussed",
+            (
+                found[0].urgency,
+                f"{TITLES[kind]} {FOR_DISCUSSION}: " + "; ".join(map(_brief_review, found)),
             )
-            for s in self.open
+            for kind, found in by_kind.items()
         ]
 
     def reports(self, review: ReviewContext) -> bool:
         return bool(self.signals)
 
     def sections(self, review: ReviewContext) -> Sequence[Section]:
+        """Each open signal with its evidence, its key and a button to mark it discussed;
+        then those discussed, with the note."""
         if not self.signals:
             return ()
-        lines = [_evidence_line(s) for s in self.open]
-        if lines:
-            lines.append(HOW)
-        lines.extend(_discussed_line(s, review) for s in self.signals if not s.open)
-        return (Section(heading="Signals (for discussion)", lines=tuple(lines)),)
+        day = review.days.day.isoformat()
+        found = [
+            Section(
+                lines=(_evidence_line(s),),
+                actions=(
+                    Action(
+                        f"Mark {s.officer.collar} discussed",
+                        {"verb": VERB, "key": s.key, "team": review.team.name, "date": day},
+                        fields=(note_field(),),
+                        submit="Record discussed",
+                    ),
+                ),
+            )
+            for s in self.open
+        ]
+        talked = tuple(_discussed_line(s, review) for s in self.signals if not s.open)
+        if talked:
+            found.append(Section(lines=talked))
+        heading = Section(heading="Signals (for discussion)", lines=(HOW,) if self.open else ())
+        return (heading, *found)
+
+
+def _brief_review(signal: Signal) -> str:
+    """'Jordan Patel (P302), 2 days': who, and how many days (the VPC one: which day)."""
+    if signal.kind == VULNERABLE_NO_VPC:
+        return f"{signal.officer.label}, {short_day(signal.last_day)}"
+    count = len(signal.evidence)
+    if signal.kind == VULNERABLE_REPEATED:
+        return f"{signal.officer.label}, {count} days in {signal.team.vulnerable_window_days}"
+    return f"{signal.officer.label}, {count} day{'s' if count != 1 else ''}"
 
 
 def _evidence_line(signal: Signal) -> str:
     said = "; ".join(f"{short_day(e.day)}: {e.text}" for e in signal.evidence)
-    return f"{signal.officer.label}, {TITLES[signal.kind].lower()} [{signal.key}]: {said}"
+    return f"{signal.officer.label} — {TITLES[signal.kind]} [{signal.key}]: {said}"
 
 
 def _discussed_line(signal: Signal, review: ReviewContext) -> str:
@@ -100,7 +137,7 @@ def _discussed_line(signal: Signal, review: ReviewContext) -> str:
     talk = signal.discussion
     when = f"{short_day(talk.at.astimezone(review.zone).date())} {local_hhmm(talk.at, review.zone)}"
     return (
-        f"Discussed: {signal.officer.label}, {TITLES[signal.kind].lower()} "
+        f"Discussed: {signal.officer.label} — {TITLES[signal.kind]} "
         f"({day_span(signal.first_day, signal.last_day)}), by {talk.by} on {when}: {talk.note}"
     )
 
@@ -144,17 +181,17 @@ def _brief(signal: Signal, period: PeriodContext) -> str:
 
 
 async def load_period(period: PeriodContext) -> PeriodPart:
-    """The signals over the window ending the period's last day that fall in the period,
-    and any discussed during it (e.g. one whose evidence ended just before)."""
+    """The signals whose evidence falls in the period, as they stand the day after it
+    (when the period's last day is over) or today, and any discussed during it."""
     if not period.days:
         return SignalsPeriod(())
-    last = min(period.last, period.today)
-    found = await find_signals(period.session, [period.team], today=last, zone=period.zone)
+    asked = min(period.last + timedelta(days=1), period.today)
+    found = await find_signals(period.session, [period.team], today=asked, zone=period.zone)
     seen = {s.key for s in found}
     talked = await discussed_signals(
         period.session, [period.team], first=period.first, last=period.last, zone=period.zone
     )
-    in_period = [s for s in found if s.last_day >= period.first]
+    in_period = [s for s in found if s.last_day >= period.first and s.first_day <= period.last]
     return SignalsPeriod([*in_period, *(s for s in talked if s.key not in seen)])
 
 

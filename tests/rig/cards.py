@@ -309,6 +309,27 @@ def absence(card: dict[str, Any], reason: str, **inputs: str) -> dict[str, Any]:
     return data | inputs
 
 
+def actions_with_verb(card: dict[str, Any], verb: str) -> list[dict[str, Any]]:
+    """The data of every button of the card with the verb (also in forms buttons open)."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            named = node.get("verb") or (data or {}).get("verb")
+            if node.get("type") == "Action.Execute" and isinstance(data, dict) and named == verb:
+                found.append({**data, "verb": verb})
+            for key, value in node.items():
+                if key not in ("fallback", "refresh"):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
 def _has_verb(card: dict[str, Any] | None, verb: str) -> bool:
     try:
         action_data(card or {}, verb)
@@ -561,6 +582,20 @@ async def monday_afternoon(g: Gallery, p: People) -> None:
     await g.execute(
         p["TL201"], action_data(card, "bwv.confirm", bwv_status="no_footage"), "bwv-no-footage"
     )
+    # the second question: after the category (both recorded), and on its own
+    await g.execute(
+        p["TL201"],
+        action_data(card, "bwv.confirm", vulnerable_contact="no"),
+        "bwv-no-footage-vulnerable-no",
+    )
+    await g.execute(
+        p["P303"], action_data(card, "bwv.confirm", vulnerable_contact="no"), "bwv-vulnerable-only"
+    )
+    await g.execute(
+        p["P301"],
+        action_data(card, "bwv.confirm", vulnerable_contact="yes"),
+        "bwv-categorised-vulnerable-yes",
+    )
     told = await g.deliver()
     g.take_sent("bwv-help-to-sergeant", to(p["S101"], told), "verb:bwv.confirm")
     for collar, said in (
@@ -570,6 +605,9 @@ async def monday_afternoon(g: Gallery, p: People) -> None:
         ("TL203", "no_footage"),
         ("P313", "need help"),
         ("P322", "need_help"),
+        ("P301", "vulnerable no"),
+        ("P311", "no footage, vulnerable yes"),  # for discussion in the PSTF review
+        ("P312", "vulnerable yes"),
     ):
         await g.say(p[collar], said, render=False)
     await g.deliver()
@@ -694,6 +732,18 @@ async def tuesday_supervision(g: Gallery, p: People, prompts: list[Sent]) -> Non
     await g.say(p["I501"], "review csu north", "review-inspector")
     await g.say(p["A001"], "review Maidstone PSTF 2026-12-01", "review-admin")
     await g.say(p["S101"], "review", "review-which-team")
+
+    g.clock.now = at(TUESDAY, 8, 55)
+    marks = actions_with_verb(review.card or {}, "signal.discussed")
+    first = marks[0] | {
+        "note": "Spoke with Sam: camera not switched on at the door; "
+        "reminded of the VPC category and the AWARE prompt."
+    }
+    await g.execute(p["S101"], first, "signal-discussed")
+    second = marks[1]["key"] if len(marks) > 1 else first["key"]
+    await g.say(
+        p["S101"], f"discussed {second} Welfare call made; no concerns", "signal-discussed-typed"
+    )
 
     g.clock.now = at(TUESDAY, 9, 5)
     late = card_of(p["P321"], prompts).card or {}

@@ -59,7 +59,9 @@ class Store:
             )
         )
 
-    def bwv(self, collar: str, day: date, status: str) -> None:
+    def bwv(
+        self, collar: str, day: date, status: str | None, vulnerable: str | None = None
+    ) -> None:
         officer_id, team_id = self._home(collar)
         self.session.add(
             BwvAnswer(
@@ -67,6 +69,7 @@ class Store:
                 team_id=team_id,
                 day=day,
                 bwv_status=status,
+                vulnerable_contact=vulnerable,
                 answered_at=at(day, 15, 40),
             )
         )
