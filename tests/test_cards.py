@@ -249,8 +249,8 @@ async def test_briefing_buttons_fit_a_phone_and_not_attending_opens_its_own_form
     result = await people["P301"].execute(send["verb"], {**send["data"], "attendance": "sick"})
     assert "Your answer: Sick" in card_texts(result.body["value"])
     bwv_card = (await people["P302"].execute("bwv.show", {"day": "2026-12-01"})).body["value"]
-    titles = [a["title"] for a in bwv_card["actions"]]
-    assert titles == ["Categorised", "No footage", "Need help"]
+    titles = [a["title"] for a in actions(bwv_card)]
+    assert titles == ["Categorised", "No footage", "Need help", "Yes", "No"]
     assert all(len(t) <= 11 for t in titles)
 
 

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from dialogs.answers import add, already_recorded, hold
 from dialogs.core import Card, Reply, Section, Turn, UserError
 from dialogs.counts import too_long
+from dialogs.people import person
 from dialogs.router import Router
 from dialogs.signals.kinds import PREFIXES, Signal, evidence_json
 from dialogs.signals.models import SignalDiscussion
-from dialogs.signals.queries import find_signals
+from dialogs.signals.queries import find_signals, signal_from_discussion
 from dialogs.signals.views import NOTE_MAX
 from dialogs.supervision import parse_date
 from dialogs.wording import local_hhmm
@@ -83,13 +84,15 @@ async def _record(turn: Turn, raw_key: str, raw_note: object, day: date) -> Reco
     note = _note(raw_note)
     pcso, team = await _officer_in_sight(turn, found[2], raw_key)
     await hold(turn.session, Officer.id, pcso.id)
+    stored = await turn.session.scalar(select(SignalDiscussion).where(SignalDiscussion.key == key))
+    if stored is not None:
+        by = await turn.session.get(Officer, stored.discussed_by_id or 0)
+        talked = signal_from_discussion(stored, by, person(pcso), team)
+        return talked, already_recorded(stored.discussed_at, turn.now, turn.zone), stored
     signals = await find_signals(turn.session, [team], today=day, zone=turn.zone)
     if day != turn.today:
         signals += await find_signals(turn.session, [team], today=turn.today, zone=turn.zone)
     signal = next((s for s in signals if s.key == key), None)
-    stored = await turn.session.scalar(select(SignalDiscussion).where(SignalDiscussion.key == key))
-    if stored is not None and signal is not None:
-        return signal, already_recorded(stored.discussed_at, turn.now, turn.zone), stored
     if signal is None or not signal.open:
         raise UserError(
             f"There is no open signal '{key[:40]}' for {team.name}: it may have changed since "

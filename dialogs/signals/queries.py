@@ -106,7 +106,7 @@ def _of_officer(
     for evidence in rules.vulnerable_no_vpc(oid, window, history):
         key = signal_key(VULNERABLE_NO_VPC, who.collar, evidence[-1].day)
         if key in by_key:
-            found.append(_from_discussion(*by_key[key], who, team))
+            found.append(signal_from_discussion(*by_key[key], who, team))
         else:
             found.append(_open(VULNERABLE_NO_VPC, who, team, evidence))
     starts = {
@@ -117,7 +117,9 @@ def _of_officer(
     for kind, start in starts.items():
         rows = discussed.get((oid, kind), [])
         found.extend(
-            _from_discussion(row, by, who, team) for row, by in rows if row.through_day >= start
+            signal_from_discussion(row, by, who, team)
+            for row, by in rows
+            if row.through_day >= start
         )
         after = max((row.through_day for row, _ in rows), default=None)
         pattern: tuple[Evidence, ...] | None
@@ -146,7 +148,9 @@ def _open(kind: str, who: Person, team: Team, evidence: tuple[Evidence, ...]) ->
     )
 
 
-def _from_discussion(row: SignalDiscussion, by: Officer | None, who: Person, team: Team) -> Signal:
+def signal_from_discussion(
+    row: SignalDiscussion, by: Officer | None, who: Person, team: Team
+) -> Signal:
     """A discussed signal as it was when it was marked (its stored evidence)."""
     evidence = evidence_from_json(row.evidence)
     marked = person(by).label if by is not None else "someone no longer on the roster"
@@ -194,5 +198,6 @@ async def discussed_signals(
         .order_by(SignalDiscussion.discussed_at.desc(), SignalDiscussion.id.desc())
     )
     return [
-        _from_discussion(row, by, person(officer), by_id[row.team_id]) for row, officer, by in rows
+        signal_from_discussion(row, by, person(officer), by_id[row.team_id])
+        for row, officer, by in rows
     ]
