@@ -107,11 +107,12 @@ async def test_a_strangers_slow_look_up_delays_no_other_officer(
     alex = people["P301"]
     slow = asyncio.create_task(stranger.say("hello"))
     await asyncio.sleep(0.3)  # the stranger's look-up is under way
-    started = time.monotonic()
     answered = await alex.say("whoami")
-    took = time.monotonic() - started
     assert answered.status == 200 and "Alex Carter" in answered.all_text()
-    assert took < 1.0, f"another officer waited {took:.2f}s behind a stranger's look-up"
+    # The stranger's look-up gives up only after PCSO_LOOKUP_TIMEOUT_SECONDS (3 s): had Alex
+    # waited behind it, the stranger's turn would be over by now. (An order, not a time, so
+    # a busy machine cannot fail it.)
+    assert not slow.done(), "another officer waited behind a stranger's look-up"
     refused = await slow
     assert refused.status == 200 and "not on this force's PCSO roster" in refused.all_text()
 
