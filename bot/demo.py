@@ -1,14 +1,16 @@
-"""A realistic district for the supervision tests, the tab's browser tests and the demo:
-three teams with twelve weeks of history ending `today`, written directly with the models
-on top of a migrated store (as tests/rig/supervision.py does), deterministic (seeded).
+"""The demo district: a fictional district of three teams with twelve weeks of history, for
+trying the supervision tab on your own machine (`pcso-bot demo load`, docs/guide.md) and for
+the tests of signals and of the tab in a browser. Written directly with the models on top of
+a migrated store, deterministic (seeded).
 
 Swale district: Sittingbourne CSU and Faversham CSU (supervised by one sergeant) and Swale
-PSTF (its own sergeant), an inspector for the district and an admin. Each team has a team
-leader and five or six PCSOs, who answer ~90% of briefings (in person mostly, some remote,
-rest days, leave, training, court, the odd sick day and no answer), take annual leave,
-answer most BWV reminders (with the vulnerable-contact question), are tasked daily
-(references on most tasks) and have monthly one-to-ones; team leaders send returns; Faversham
-CSU has PCSO daily returns on.
+PSTF (its own sergeant), an inspector for the district and an admin. The people are made up
+(addresses @police.example). Each team has a team leader and five or six PCSOs, who answer
+~90% of briefings (in person mostly, some remote, rest days, leave, training, court, the odd
+sick day and no answer), take annual leave, answer most BWV reminders (with the
+vulnerable-contact question), are tasked daily (references on most tasks) and have monthly
+one-to-ones; team leaders send returns; Faversham CSU has PCSO daily returns on. The history
+ends `today`: that morning's briefing answers, and everything else up to the day before.
 
 Every signal kind is present exactly once (`District.expected`), and one other signal has
 already been discussed (`District.discussed`), so the history has an entry. The random
@@ -16,6 +18,8 @@ history keeps clear of the signals' windows where it could raise another one: ne
 and vulnerable contact without categorised footage only before the 28-day window, every
 vulnerable contact inside it covered by a referenced task, and no unexplained silence
 running up to today.
+
+`holds_only_demo` and `remove_demo` let the command load it only into a store of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.away.models import AwayPeriod
 from dialogs.briefing.models import AttendanceAnswer
@@ -48,7 +53,8 @@ from storage.models import Officer, Supervision, Team
 
 ZONE = ZoneInfo("Europe/London")
 SEED = 15
-WEEKS = 12
+WEEKS = 12  # of history, by default
+FEWEST_WEEKS, MOST_WEEKS = 6, 52  # enough for every window; a year at most
 DISTRICT = "Swale"
 SITTINGBOURNE, FAVERSHAM, PSTF = "Sittingbourne CSU", "Faversham CSU", "Swale PSTF"
 TEAM_NAMES = (SITTINGBOURNE, FAVERSHAM, PSTF)
@@ -109,7 +115,8 @@ class Expected:
 @dataclass(frozen=True)
 class District:
     name: str
-    today: date
+    first: date  # the history's first day
+    today: date  # and its last
     team_ids: dict[str, int]  # team name -> id
     pcsos: dict[str, tuple[str, ...]]  # team name -> PCSO collars
     team_leaders: dict[str, tuple[str, ...]]  # team name -> team leader collars
@@ -129,14 +136,12 @@ class District:
         return next(t for t in self.team_ids if collar in self.members(t))
 
 
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=ZONE).astimezone(UTC)
-
-
 @dataclass
 class _Builder:
     session: AsyncSession
     today: date
+    weeks: int
+    zone: ZoneInfo
     rng: random.Random
     teams: dict[str, Team] = field(default_factory=dict)
     officer: dict[str, Officer] = field(default_factory=dict)
@@ -144,7 +149,11 @@ class _Builder:
 
     @property
     def first(self) -> date:
-        return self.today - timedelta(weeks=WEEKS) + timedelta(days=1)
+        return self.today - timedelta(weeks=self.weeks) + timedelta(days=1)
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        """An instant of the day, local time, in UTC as the store keeps it."""
+        return datetime.combine(day, time(hour, minute), tzinfo=self.zone).astimezone(UTC)
 
     @property
     def window_start(self) -> date:
@@ -153,7 +162,7 @@ class _Builder:
 
     def briefing_days(self) -> list[date]:
         team = self.teams[SITTINGBOURNE]  # the three teams share the default calendar
-        days = (self.first + timedelta(days=n) for n in range(WEEKS * 7))
+        days = (self.first + timedelta(days=n) for n in range(self.weeks * 7))
         return [d for d in days if is_briefing_day(team, d)]
 
     def back(self, n: int) -> date:
@@ -164,21 +173,27 @@ class _Builder:
         self.session.add(row)
 
 
-async def build_district(sessions: async_sessionmaker[AsyncSession], *, today: date) -> District:
-    """Write the district (one transaction) and say what it holds."""
-    async with sessions() as session, session.begin():
-        b = _Builder(session, today, random.Random(SEED))
-        await _roster(b)
-        _away_periods(b)
-        plan = _plan(b)
-        days = b.briefing_days()
-        for day in days:
-            await _day(b, day, plan)
-        _one_to_ones(b)
-        _reviews_read(b, days)
-        discussed, key = _discussed(b)
+async def write_district(
+    session: AsyncSession, *, today: date, weeks: int = WEEKS, zone: ZoneInfo = ZONE
+) -> District:
+    """Write the district, its history `weeks` long ending `today` (local days in `zone`),
+    in the session's transaction, and say what it holds."""
+    if not FEWEST_WEEKS <= weeks <= MOST_WEEKS:
+        raise ValueError(f"weeks must be from {FEWEST_WEEKS} to {MOST_WEEKS}")
+    b = _Builder(session, today, weeks, zone, random.Random(SEED))
+    await _roster(b)
+    _away_periods(b)
+    plan = _plan(b)
+    days = b.briefing_days()
+    for day in days:
+        await _day(b, day, plan)
+    _one_to_ones(b)
+    _reviews_read(b, days)
+    discussed, key = _discussed(b)
+    await session.flush()
     return District(
         name=DISTRICT,
+        first=b.first,
         today=today,
         team_ids={name: team.id for name, team in b.teams.items()},
         pcsos=_collars("pcso"),
@@ -205,7 +220,7 @@ def _collars(role: str) -> dict[str, tuple[str, ...]]:
 
 
 async def _roster(b: _Builder) -> None:
-    joined = local(b.first - timedelta(days=60), 9)
+    joined = b.at(b.first - timedelta(days=60), 9)
     for name in TEAM_NAMES:
         team = Team(name=name, district=DISTRICT, pcso_returns=name == FAVERSHAM, created_at=joined)
         b.teams[name] = team
@@ -220,7 +235,7 @@ async def _roster(b: _Builder) -> None:
             team_id=b.teams[team_name].id if team_name else None,
             district="Force HQ" if role == "admin" else DISTRICT,
             email=f"{first}.{last}@police.example",
-            aad_object_id=f"5a1e0000-0015-4000-8000-{n + 1:012d}",
+            aad_object_id=_aad_object_id(n),
             created_at=joined,
         )
         b.officer[collar] = officer
@@ -229,6 +244,11 @@ async def _roster(b: _Builder) -> None:
     for sergeant, teams in SUPERVISES.items():
         for team_name in teams:
             b.add(Supervision(sergeant_id=b.officer[sergeant].id, team_id=b.teams[team_name].id))
+
+
+def _aad_object_id(n: int) -> str:
+    """The n-th demo officer's Entra ID object id: of a fixed, made-up pattern."""
+    return f"5a1e0000-0015-4000-8000-{n + 1:012d}"
 
 
 def _members() -> list[tuple[str, str]]:
@@ -259,7 +279,7 @@ def _book(b: _Builder, collar: str, first: date, last: date, reason: str) -> Non
             first_day=first,
             last_day=last,
             reason=reason,
-            created_at=local(first - timedelta(days=10), 10),
+            created_at=b.at(first - timedelta(days=10), 10),
         )
     )
     span = (first + timedelta(days=n) for n in range((last - first).days + 1))
@@ -403,7 +423,7 @@ def _attend(b: _Builder, collar: str, day: date, answer: str) -> None:
             team_id=officer.team_id,
             day=day,
             attendance=answer,
-            answered_at=local(day, hour, minute),
+            answered_at=b.at(day, hour, minute),
             late=False,
             source="card",
         )
@@ -421,7 +441,7 @@ def _answer_bwv(
             day=day,
             bwv_status=status,
             vulnerable_contact=vulnerable,
-            answered_at=local(day, 15, b.rng.randrange(31, 59)),
+            answered_at=b.at(day, 15, b.rng.randrange(31, 59)),
         )
     )
 
@@ -439,7 +459,7 @@ def _pcso_return(b: _Builder, collar: str, day: date, vulnerable: int) -> None:
             engagements=b.rng.randrange(2, 14),
             vulnerable_engagements=vulnerable,
             notes=None,
-            submitted_at=local(day, 16, b.rng.randrange(5, 50)),
+            submitted_at=b.at(day, 16, b.rng.randrange(5, 50)),
         )
     )
 
@@ -450,7 +470,7 @@ async def _tasking(
     """Two or three tasks, most with a reference; a referenced follow-up visit for each
     vulnerable contact of the day (REPEATED's three signal days are left uncovered)."""
     team, leader = b.teams[team_name], b.officer[_leader(team_name)]
-    tasking = Tasking(team_id=team.id, day=day, posted_by_id=leader.id, posted_at=local(day, 9))
+    tasking = Tasking(team_id=team.id, day=day, posted_by_id=leader.id, posted_at=b.at(day, 9))
     b.add(tasking)
     await b.session.flush()
     rows: list[tuple[str, str | None, list[str]]] = []
@@ -491,7 +511,7 @@ async def _team_return(
         team_id=b.teams[team_name].id,
         day=day,
         submitted_by_id=b.officer[_leader(team_name)].id,
-        submitted_at=local(day, 16, b.rng.randrange(0, 40)),
+        submitted_at=b.at(day, 16, b.rng.randrange(0, 40)),
         cads_attended=b.rng.randrange(1, 9),
         themis_updated=b.rng.randrange(0, 5),
         intel_submitted=b.rng.randrange(0, 4),
@@ -526,7 +546,7 @@ def _one_to_ones(b: _Builder) -> None:
                     osara_progress="Problem-solving plan on track; next review agreed",
                     engagement_notes="Attended the ward PACT meeting; two street surgeries",
                     pnb_checked=b.rng.random() < 0.9,
-                    recorded_at=local(held, 14),
+                    recorded_at=b.at(held, 14),
                 )
             )
             held += timedelta(days=b.rng.randrange(26, 33))
@@ -542,7 +562,7 @@ def _reviews_read(b: _Builder, days: list[date]) -> None:
                             team_id=b.teams[team_name].id,
                             day=day,
                             officer_id=b.officer[sergeant].id,
-                            read_at=local(day, 8, b.rng.randrange(31, 59)),
+                            read_at=b.at(day, 8, b.rng.randrange(31, 59)),
                         )
                     )
 
@@ -563,7 +583,61 @@ def _discussed(b: _Builder) -> tuple[Expected, str]:
             note="Spoke with Nathan: camera was not switched on at the door; reminded of the "
             "VPC category and the AWARE prompt. No further action.",
             discussed_by_id=b.officer["S402"].id,
-            discussed_at=local(day + timedelta(days=1), 10, 15),
+            discussed_at=b.at(day + timedelta(days=1), 10, 15),
         )
     )
     return Expected(VULNERABLE_NO_VPC, DISCUSSED, (day,)), key
+
+
+# --- a store of its own ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Strangers:
+    """What a store holds beside the demo: teams and officers that are not the demo's."""
+
+    teams: int
+    officers: int
+    examples: tuple[str, ...]  # a few of their names and collar numbers
+
+    def __bool__(self) -> bool:
+        return bool(self.teams or self.officers)
+
+
+async def strangers(session: AsyncSession) -> Strangers:
+    """The teams and officers in the store that are not the demo's: a team by its name and
+    district, an officer by collar number, name and Entra ID (the demo's are of a made-up
+    pattern). Nothing when the store is empty or holds only the demo."""
+    teams = Team.name.not_in(TEAM_NAMES) | (Team.district != DISTRICT)
+    demo = {collar: (name, _aad_object_id(n)) for n, (collar, name, _, _) in enumerate(ROSTER)}
+    others = Officer.collar_number.not_in(demo)
+    team_count = await session.scalar(select(func.count()).select_from(Team).where(teams)) or 0
+    officer_count = (
+        await session.scalar(select(func.count()).select_from(Officer).where(others)) or 0
+    )
+    examples = [
+        *(await session.scalars(select(Team.name).where(teams).order_by(Team.name).limit(2))),
+        *(
+            await session.scalars(
+                select(Officer.collar_number).where(others).order_by(Officer.id).limit(2)
+            )
+        ),
+    ]
+    lookalikes = await session.execute(
+        select(Officer.collar_number, Officer.name, Officer.aad_object_id).where(~others)
+    )
+    for collar, name, aad in lookalikes:
+        if demo[collar] != (name, aad):
+            officer_count += 1
+            examples.append(collar)
+    return Strangers(team_count, officer_count, tuple(examples))
+
+
+async def remove_demo(session: AsyncSession) -> bool:
+    """Delete the demo's officers and teams, and with them (the foreign keys cascade) all
+    their history; whether there was any. Only for a store `strangers` found nothing in."""
+    officers = await session.execute(
+        delete(Officer).where(Officer.collar_number.in_([c for c, _, _, _ in ROSTER]))
+    )
+    teams = await session.execute(delete(Team).where(Team.name.in_(TEAM_NAMES)))
+    return bool(getattr(officers, "rowcount", 0) or getattr(teams, "rowcount", 0))
