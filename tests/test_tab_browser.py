@@ -19,8 +19,8 @@ what the browser shows.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,9 @@ from sqlalchemy import bindparam, text
 from bot.demo import District
 from dialogs.signals.kinds import signal_key
 from tests.rig import databases
-from tests.rig.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.rig.district import build_district
 from tests.rig.officer_day import Clock
-from tests.rig.tab_browser import DESKTOP, PHONE, tools_missing
+from tests.rig.tab_browser import DESKTOP, PHONE, launched
 from tests.test_tab_access import NOTICE, SHOWN, dashboard_link, made_at, until
 
 ZONE = ZoneInfo("Europe/London")
@@ -51,20 +50,9 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def chromium() -> Any:
-    missing = tools_missing()
-    if missing:
-        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-            pytest.fail(f"CI is set: {missing}")
-        pytest.skip(missing)
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
+async def chromium() -> AsyncIterator[Any]:
+    async with launched() as browser:
         yield browser
-        await browser.close()
 
 
 # --- what the store holds, counted with plain SQL ---------------------------------------------
