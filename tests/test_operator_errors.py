@@ -95,6 +95,7 @@ def database_commands() -> list[tuple[str, ...]]:
         ("serve", "--port", str(free_port())),
         ("chat", "--as", "P301", "--bot-url", "http://127.0.0.1:1"),
         ("dashboard", "link", "--as", "S101"),
+        ("demo", "load"),
     ]
 
 
@@ -266,6 +267,21 @@ async def test_serve_on_a_taken_port_starts_nothing(cwd: Path, migrated: str) ->
         ),
         (("roster", "import"), "the following arguments are required: file", "roster import"),
         (("db",), "the following arguments are required: db_command", "db"),
+        (
+            ("demo", "load", "--weeks", "2"),
+            "argument --weeks: '2' is not a whole number from 6 to 52",
+            "demo load",
+        ),
+        (
+            ("demo", "load", "--today", "1/12/2026"),
+            "argument --today: '1/12/2026' is not a date (YYYY-MM-DD)",
+            "demo load",
+        ),
+        (
+            ("demo", "load", "--today", "1999-12-31"),
+            "'1999-12-31' is outside 2000-2100",
+            "demo load",
+        ),
     ],
 )
 async def test_usage_errors_are_one_line(

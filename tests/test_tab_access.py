@@ -777,22 +777,10 @@ async def until(page: Any, condition: str) -> None:
 @pytest.fixture
 async def chromium() -> Any:
     """Debian's Chromium driven by Playwright (no browser downloaded), or a skip saying why."""
-    from tests.rig.browser import CHROMIUM, CHROMIUM_ARGS
-    from tests.rig.tab_browser import tools_missing
+    from tests.rig.tab_browser import launched
 
-    missing = tools_missing()
-    if missing:
-        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-            pytest.fail(f"CI is set: {missing}")
-        pytest.skip(missing)
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
+    async with launched() as browser:
         yield browser
-        await browser.close()
 
 
 async def opened(chromium: Any, url: str, width: int) -> tuple[Any, list[str]]:

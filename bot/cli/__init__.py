@@ -22,6 +22,7 @@ from bot.cli.chat import add_chat
 from bot.cli.common import CommandError
 from bot.cli.dashboard import add_dashboard
 from bot.cli.db import add_db
+from bot.cli.demo import add_demo
 from bot.cli.export import add_export
 from bot.cli.jobs import add_jobs
 from bot.cli.manifest import add_manifest
@@ -44,6 +45,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     add_export,
     add_jobs,
     add_dashboard,
+    add_demo,
 )
 
 

@@ -4,15 +4,20 @@ and a desktop's width, what was drawn, and a screenshot of each.
 
 `standalone` wraps a page's fragment in a document like the shell's (the fragment in
 `<main>`, `tab.css` linked); `measure` opens each document at each width and reports. The
-end-to-end test through the server can measure its own pages with `measure_page`.
+end-to-end test through the server can measure its own pages with `measure_page`, in a
+browser from `launched`.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from markupsafe import escape
 
 from tests.rig.browser import CHROMIUM, CHROMIUM_ARGS, FONT, _font_installed
@@ -33,6 +38,27 @@ def tools_missing() -> str | None:
     if not _font_installed():
         return f"the font {FONT} is not installed (apt-get install fonts-liberation)"
     return None
+
+
+@asynccontextmanager
+async def launched() -> AsyncIterator[Any]:
+    """Debian's Chromium driven by Playwright (no browser downloaded); where it cannot run
+    here, a skip saying why, or a failure when CI is set."""
+    missing = tools_missing()
+    if missing:
+        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+            pytest.fail(f"CI is set: {missing}")
+        pytest.skip(missing)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 def standalone(title: str, fragment: str) -> str:
