@@ -43,7 +43,7 @@ class Look:
     (lines), so no two series rely on colour alone."""
 
     colour: str
-    pattern: str | None = None  # "hatch", "dots", "cross", "back"
+    pattern: str | None = None  # "hatch", "dots", "cross", "back", "rows"
     dash: str | None = None
     marker: str = "circle"  # "circle", "square", "triangle", "diamond"
 
@@ -56,7 +56,7 @@ LOOKS: dict[str, Look] = {
     "attendance.rest_day": Look("#F0E442"),
     "attendance.annual_leave": Look("#009E73", "dots"),
     "attendance.sick": Look("#E69F00", "hatch"),
-    "attendance.training": Look("#CC79A7"),
+    "attendance.training": Look("#CC79A7", "rows"),
     "attendance.other_duty": Look("#CC79A7", "back"),
     "attendance.court": Look("#999999", "dots"),
     "attendance.away": Look("#DDDDDD", "hatch"),
@@ -159,6 +159,7 @@ def _pattern(chart_id: str, lk: Look) -> Markup:
         "hatch": el("path", {"d": "M0 8 L8 0", "stroke": "#000", "stroke-width": "1.2"}),
         "back": el("path", {"d": "M0 0 L8 8", "stroke": "#fff", "stroke-width": "1.6"}),
         "dots": el("circle", {"cx": "4", "cy": "4", "r": "1.4", "fill": "#000"}),
+        "rows": el("path", {"d": "M0 2 L8 2 M0 6 L8 6", "stroke": "#fff", "stroke-width": "1.2"}),
         "cross": el("path", {"d": "M0 0 L8 8 M8 0 L0 8", "stroke": "#fff", "stroke-width": "1.2"}),
     }
     return el(

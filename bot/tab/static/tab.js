@@ -201,10 +201,33 @@
     nav.replaceChildren.apply(nav, links);
   }
 
+  function parsed(fragment) {
+    var mark = fragment.indexOf("?");
+    return {
+      name: (mark < 0 ? fragment : fragment.slice(0, mark)).replace(/^#/, ""),
+      params: new URLSearchParams(mark < 0 ? "" : fragment.slice(mark + 1))
+    };
+  }
+
+  function isHere(href, here) {
+    // The same page with the parameters the link names: "#review?team=3" is where you are
+    // on any day's review of team 3, "#overview" on the overview of any of your teams.
+    var link = parsed(href);
+    var page = parsed(here);
+    if (link.name !== page.name) {
+      return false;
+    }
+    var same = true;
+    link.params.forEach(function (value, key) {
+      same = same && page.params.get(key) === value;
+    });
+    return same;
+  }
+
   function markNavigation() {
     var here = location.hash;
     Array.prototype.forEach.call(nav.querySelectorAll("a"), function (link) {
-      if (link.getAttribute("href") === here) {
+      if (isHere(link.getAttribute("href") || "", here)) {
         link.setAttribute("aria-current", "page");
       } else {
         link.removeAttribute("aria-current");
