@@ -101,6 +101,7 @@ def chart(
     figures: Markup,
     *,
     kind: str,
+    note: str | None = None,
 ) -> Markup:
     svg = el(
         "svg",
@@ -121,6 +122,7 @@ def chart(
         {"class": "chart", "id": chart_id, "data-chart": kind},
         el("figcaption", None, title),
         svg,
+        el("p", {"class": "chart-note"}, note) if note else None,
         legend,
         _figures(figures),
     )
@@ -395,19 +397,15 @@ def rate_lines(
     chart_id: str, title: str, description: str, mondays: Sequence[date], series: Sequence[Series]
 ) -> Markup:
     """A line per rate, 0 to 100%; a week where nothing was due leaves a gap. With nothing
-    due at all, or nothing counted (every rate 0%), a sentence says so instead of lines on
-    top of each other along the bottom."""
+    due at all a sentence says so instead; with nothing counted (every rate 0%, the lines
+    on top of each other along the bottom) a note under the chart says why."""
     looks = [look(s, n) for n, s in enumerate(series)]
-    figures = figures_table(mondays, series, title)
     if all(t.share is None for s in series for t in s.weeks):
         said = f"Nothing was due in {WEEKS_WORDS}, so there is no rate to draw."
         return empty_chart(chart_id, title, said, None, kind="rate-lines")
+    note = None
     if not any(t.count for s in series for t in s.weeks):
-        said = (
-            f"No answers or returns recorded in {WEEKS_WORDS}: each rate is 0% of what was "
-            "due (the figures are below)."
-        )
-        return empty_chart(chart_id, title, said, figures, kind="rate-lines")
+        note = f"No answers or returns recorded in {WEEKS_WORDS}: each rate is 0% of what was due."
     band = PLOT_W / len(mondays)
     drawn = [_rate_line(mondays, s, lk, band) for s, lk in zip(series, looks, strict=True)]
     return chart(
@@ -416,8 +414,9 @@ def rate_lines(
         description,
         join_all(axes(mondays, 100, RATE_TICKS), drawn),
         legend(chart_id, list(zip(series, looks, strict=True)), lines=True),
-        figures,
+        figures_table(mondays, series, title),
         kind="rate-lines",
+        note=note,
     )
 
 
