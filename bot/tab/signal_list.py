@@ -117,19 +117,11 @@ def _signal(signal: Signal, zone: ZoneInfo | None) -> Markup:
             el("h4", None, link(f"#officer?collar={who.collar}", who.label)),
             el("p", {"class": "signal-kind"}, TITLES.get(signal.kind, signal.kind)),
         ),
-        el("p", {"class": "signal-summary"}, said(signal)),
+        el("p", {"class": "signal-summary"}, signal.summary),
         _evidence(signal),
         _discussion(signal, zone) if zone is not None else None,
         _how_to_mark(signal) if signal.open else _key(signal),
     )
-
-
-def said(signal: Signal) -> str:
-    """The neutral summary, without the kind and the officer it starts with when the
-    card's heading already says them."""
-    shown = f"{TITLES.get(signal.kind, signal.kind)}: {signal.officer.label}, "
-    rest = signal.summary.removeprefix(shown)
-    return rest[:1].upper() + rest[1:]
 
 
 # --- the span and the evidence -----------------------------------------------------------
