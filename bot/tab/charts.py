@@ -8,10 +8,16 @@ reader reads); `data-*` attributes holding each value; a legend; and the figures
 under it. Colours come from the Okabe–Ito palette (told apart with the common kinds of
 colour blindness), and each series also differs by lightness, by a hatching pattern or by
 its line's dashes and marker shape, so the charts read in greyscale and in print.
+
+The `viewBox` is about as wide as a chart is drawn both on a phone (one to a row, ~320 px)
+and on a desktop (three to a row, ~380 px), so its text stays near its CSS size at both. A
+rate with nothing due in a week leaves a gap in its line, never a 0%; a chart with nothing
+recorded in the twelve weeks says so in words instead of drawing empty axes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,10 +27,14 @@ from markupsafe import Markup
 from bot.tab.html import Child, data_table, el, join
 from dialogs.sections import Series, Tally
 
-WIDTH, HEIGHT = 480, 240
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 12, 30
+WIDTH, HEIGHT = 360, 216
+LEFT, RIGHT, TOP, BOTTOM = 38, 10, 10, 24
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 SPARK = "#0072B2"
+INK = "#000000"
+"""A series drawn in black takes the page's text colour instead (`.ink` in tab.css), so it
+shows on Teams' dark theme too."""
+WEEKS_WORDS = "these twelve weeks"
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class Look:
     (lines), so no two series rely on colour alone."""
 
     colour: str
-    pattern: str | None = None  # "hatch", "dots", "cross", "back"
+    pattern: str | None = None  # "hatch", "dots", "cross", "back", "rows"
     dash: str | None = None
     marker: str = "circle"  # "circle", "square", "triangle", "diamond"
 
@@ -46,7 +56,7 @@ LOOKS: dict[str, Look] = {
     "attendance.rest_day": Look("#F0E442"),
     "attendance.annual_leave": Look("#009E73", "dots"),
     "attendance.sick": Look("#E69F00", "hatch"),
-    "attendance.training": Look("#CC79A7"),
+    "attendance.training": Look("#CC79A7", "rows"),
     "attendance.other_duty": Look("#CC79A7", "back"),
     "attendance.court": Look("#999999", "dots"),
     "attendance.away": Look("#DDDDDD", "hatch"),
@@ -91,6 +101,7 @@ def chart(
     figures: Markup,
     *,
     kind: str,
+    note: str | None = None,
 ) -> Markup:
     svg = el(
         "svg",
@@ -111,9 +122,32 @@ def chart(
         {"class": "chart", "id": chart_id, "data-chart": kind},
         el("figcaption", None, title),
         svg,
+        el("p", {"class": "chart-note"}, note) if note else None,
         legend,
-        el("details", {"class": "figures"}, el("summary", None, "The figures"), figures),
+        _figures(figures),
     )
+
+
+def empty_chart(
+    chart_id: str, title: str, said: str, figures: Markup | None, *, kind: str
+) -> Markup:
+    """A chart with nothing to draw: its title and a sentence saying why, not empty axes
+    (and the figures, where they say more than nothing)."""
+    return el(
+        "figure",
+        {"class": "chart chart-empty", "id": chart_id, "data-chart": kind, "data-empty": "true"},
+        el("figcaption", None, title),
+        el("p", {"class": "empty"}, said),
+        _figures(figures) if figures is not None else None,
+    )
+
+
+def _figures(figures: Markup) -> Markup:
+    return el("details", {"class": "figures"}, el("summary", None, "The figures"), figures)
+
+
+def nothing_recorded(title: str) -> str:
+    return f"No {title[:1].lower()}{title[1:]} recorded in {WEEKS_WORDS}."
 
 
 def patterns(chart_id: str, looks: Sequence[Look]) -> Markup:
@@ -127,6 +161,7 @@ def _pattern(chart_id: str, lk: Look) -> Markup:
         "hatch": el("path", {"d": "M0 8 L8 0", "stroke": "#000", "stroke-width": "1.2"}),
         "back": el("path", {"d": "M0 0 L8 8", "stroke": "#fff", "stroke-width": "1.6"}),
         "dots": el("circle", {"cx": "4", "cy": "4", "r": "1.4", "fill": "#000"}),
+        "rows": el("path", {"d": "M0 2 L8 2 M0 6 L8 6", "stroke": "#fff", "stroke-width": "1.2"}),
         "cross": el("path", {"d": "M0 0 L8 8 M8 0 L0 8", "stroke": "#fff", "stroke-width": "1.2"}),
     }
     return el(
@@ -148,6 +183,10 @@ def fill_id(chart_id: str, lk: Look) -> str:
 
 def fill(chart_id: str, lk: Look) -> str:
     return f"url(#{fill_id(chart_id, lk)})" if lk.pattern else lk.colour
+
+
+def _ink(lk: Look, cls: str) -> str:
+    return f"{cls} ink" if lk.colour == INK else cls
 
 
 def legend(chart_id: str, items: Sequence[tuple[Series, Look]], *, lines: bool = False) -> Markup:
@@ -173,10 +212,15 @@ def legend(chart_id: str, items: Sequence[tuple[Series, Look]], *, lines: bool =
 def _bar_swatch(chart_id: str, lk: Look) -> Markup:
     return el(
         "rect",
-        {"x": "1", "y": "1", "width": "22", "height": "12", "fill": fill(chart_id, lk)},
-    ) + el(
-        "rect",
-        {"x": "1", "y": "1", "width": "22", "height": "12", "fill": "none", "stroke": "#444"},
+        {
+            "x": "1",
+            "y": "1",
+            "width": "22",
+            "height": "12",
+            "fill": fill(chart_id, lk),
+            "stroke": "#444",
+            "class": "outline",
+        },
     )
 
 
@@ -191,6 +235,7 @@ def _line_swatch(lk: Look) -> Markup:
             "stroke": lk.colour,
             "stroke-width": "2",
             "stroke-dasharray": lk.dash,
+            "class": _ink(lk, "trace"),
         },
     )
     return line + marker(lk, 12, 7, None)
@@ -198,7 +243,12 @@ def _line_swatch(lk: Look) -> Markup:
 
 def marker(lk: Look, x: float, y: float, title: str | None, **data: object) -> Markup:
     """A point of a line: its shape tells the series apart without colour."""
-    attrs: dict[str, object] = {"fill": lk.colour, "stroke": "#fff", "stroke-width": "1"}
+    attrs: dict[str, object] = {
+        "fill": lk.colour,
+        "stroke": "#fff",
+        "stroke-width": "1",
+        "class": _ink(lk, "point"),
+    }
     attrs |= {f"data-{k}": v for k, v in data.items()}
     tip = el("title", None, title) if title else None
     if lk.marker == "square":
@@ -214,23 +264,32 @@ def marker(lk: Look, x: float, y: float, title: str | None, **data: object) -> M
 
 
 def axes(mondays: Sequence[date], top: float, ticks: Sequence[tuple[float, str]]) -> Markup:
-    """Gridlines with their values on the left, and every other week's label under it."""
+    """Gridlines (the values on the left, some unlabelled), the baseline, and every other
+    week's label under it, ending with the current week."""
     band = PLOT_W / len(mondays)
     grid = [
         el("line", {"x1": LEFT, "x2": WIDTH - RIGHT, "y1": _n(y), "y2": _n(y), "class": "grid"})
-        + el("text", {"x": LEFT - 4, "y": _n(y + 4), "text-anchor": "end", "class": "tick"}, text)
+        + (
+            el("text", {"x": LEFT - 4, "y": _n(y + 4), "text-anchor": "end", "class": "tick"}, text)
+            if text
+            else Markup()
+        )
         for y, text in ((_y(value, top), text) for value, text in ticks)
     ]
+    base = _n(_y(0, top))
+    baseline = el(
+        "line", {"x1": LEFT, "x2": WIDTH - RIGHT, "y1": base, "y2": base, "class": "base"}
+    )
     labels = [
         el(
             "text",
-            {"x": _n(LEFT + band * (n + 0.5)), "y": HEIGHT - 10, "text-anchor": "middle"},
+            {"x": _n(LEFT + band * (n + 0.5)), "y": HEIGHT - 8, "text-anchor": "middle"},
             week_label(monday),
         )
         for n, monday in enumerate(mondays)
         if (len(mondays) - 1 - n) % 2 == 0
     ]
-    return el("g", {"class": "axes"}, grid, el("g", {"class": "weeks"}, labels))
+    return el("g", {"class": "axes"}, grid, baseline, el("g", {"class": "weeks"}, labels))
 
 
 def _y(value: float, top: float) -> float:
@@ -241,13 +300,22 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _count_ticks(top: int) -> list[tuple[float, str]]:
-    """0, the top, and a whole number half way where there is one."""
-    middle = [(top // 2, str(top // 2))] if top >= 4 else []
-    return [(0, "0"), *middle, (top, str(top))]
+def count_scale(most: int) -> tuple[int, list[tuple[float, str]]]:
+    """A scale from 0 to a round top at or above `most`, in at most four steps of 1, 2 or
+    5 × 10ⁿ (65 → 0, 20, 40, 60, 80): whole numbers, few enough to read on a phone."""
+    n, step = 0, 1
+    while math.ceil(most / step) > 4:
+        n += 1
+        step = (1, 2, 5)[n % 3] * 10 ** (n // 3)
+    top = max(1, math.ceil(most / step)) * step
+    return top, [(value, str(value)) for value in range(0, top + 1, step)]
 
 
-def figures_table(mondays: Sequence[date], series: Sequence[Series]) -> Markup:
+RATE_TICKS = [(0, "0%"), (25, ""), (50, "50%"), (75, ""), (100, "100%")]
+
+
+def figures_table(mondays: Sequence[date], series: Sequence[Series], title: str = "") -> Markup:
+    """Every week's figure of every series, and the twelve weeks' (what the chart draws)."""
     return data_table(
         ("Week of", *(s.label for s in series)),
         [
@@ -255,6 +323,7 @@ def figures_table(mondays: Sequence[date], series: Sequence[Series]) -> Markup:
             for n, monday in enumerate(mondays)
         ]
         + [("12 weeks", *(figure_text(s.total) for s in series))],
+        label=f"{title}: the figures, week by week" if title else None,
     )
 
 
@@ -264,10 +333,13 @@ def figures_table(mondays: Sequence[date], series: Sequence[Series]) -> Markup:
 def stacked_bars(
     chart_id: str, title: str, description: str, mondays: Sequence[date], series: Sequence[Series]
 ) -> Markup:
-    """A bar a week, its segments the series (each day counted in one), bottom up."""
+    """A bar a week, its segments the series (each day counted in one), bottom up. The
+    legend names the series that have a segment somewhere."""
     looks = [look(s, n) for n, s in enumerate(series)]
     totals = [sum(s.weeks[n].count for s in series) for n in range(len(mondays))]
-    top = max([*totals, 1])
+    if not any(totals):
+        return empty_chart(chart_id, title, nothing_recorded(title), None, kind="stacked-bars")
+    top, ticks = count_scale(max(totals))
     band = PLOT_W / len(mondays)
     bars = []
     for n, monday in enumerate(mondays):
@@ -277,14 +349,15 @@ def stacked_bars(
             if value:
                 bars.append(_segment(chart_id, n, monday, base, value, top, band, s, lk))
             base += value
-    body = join_all(patterns(chart_id, looks), axes(mondays, top, _count_ticks(top)), bars)
+    body = join_all(patterns(chart_id, looks), axes(mondays, top, ticks), bars)
+    shown = [(s, lk) for s, lk in zip(series, looks, strict=True) if s.total.count]
     return chart(
         chart_id,
         title,
         description,
         body,
-        legend(chart_id, list(zip(series, looks, strict=True))),
-        figures_table(mondays, series),
+        legend(chart_id, shown),
+        figures_table(mondays, series, title),
         kind="stacked-bars",
     )
 
@@ -311,6 +384,7 @@ def _segment(
             "fill": fill(chart_id, lk),
             "stroke": "#fff",
             "stroke-width": "0.8",
+            "class": "segment",
             "data-series": series.key,
             "data-week": monday.isoformat(),
             "data-value": value,
@@ -322,23 +396,33 @@ def _segment(
 def rate_lines(
     chart_id: str, title: str, description: str, mondays: Sequence[date], series: Sequence[Series]
 ) -> Markup:
-    """A line per rate, 0 to 100%; a week where nothing was due leaves a gap."""
+    """A line per rate, 0 to 100%; a week where nothing was due leaves a gap. With nothing
+    due at all a sentence says so instead; with nothing counted (every rate 0%, the lines
+    on top of each other along the bottom) a note under the chart says why."""
     looks = [look(s, n) for n, s in enumerate(series)]
+    if all(t.share is None for s in series for t in s.weeks):
+        said = f"Nothing was due in {WEEKS_WORDS}, so there is no rate to draw."
+        return empty_chart(chart_id, title, said, None, kind="rate-lines")
+    note = None
+    if not any(t.count for s in series for t in s.weeks):
+        note = f"No answers or returns recorded in {WEEKS_WORDS}: each rate is 0% of what was due."
     band = PLOT_W / len(mondays)
-    ticks = [(0, "0%"), (50, "50%"), (100, "100%")]
     drawn = [_rate_line(mondays, s, lk, band) for s, lk in zip(series, looks, strict=True)]
     return chart(
         chart_id,
         title,
         description,
-        join_all(axes(mondays, 100, ticks), drawn),
+        join_all(axes(mondays, 100, RATE_TICKS), drawn),
         legend(chart_id, list(zip(series, looks, strict=True)), lines=True),
-        figures_table(mondays, series),
+        figures_table(mondays, series, title),
         kind="rate-lines",
+        note=note,
     )
 
 
 def _rate_line(mondays: Sequence[date], series: Series, lk: Look, band: float) -> Markup:
+    """The weeks with something due joined up, a gap at each week with nothing due; the
+    week's values in `data-values` ('' for a gap)."""
     runs: list[list[tuple[float, float]]] = [[]]
     points = []
     for n, (monday, tally) in enumerate(zip(mondays, series.weeks, strict=True)):
@@ -371,12 +455,19 @@ def _rate_line(mondays: Sequence[date], series: Series, lk: Look, band: float) -
                 "stroke": lk.colour,
                 "stroke-width": "2",
                 "stroke-dasharray": lk.dash,
+                "class": _ink(lk, "trace"),
             },
         )
         for run in runs
         if len(run) > 1
     ]
-    return el("g", {"class": "line", "data-series": series.key}, lines, points)
+    values = ",".join("" if t.share is None else str(round(100 * t.share)) for t in series.weeks)
+    return el(
+        "g",
+        {"class": "line", "data-series": series.key, "data-values": values},
+        lines,
+        points,
+    )
 
 
 def grouped_bars(
@@ -385,7 +476,10 @@ def grouped_bars(
     """Bars side by side, a group a week: counts that overlap (a team return may include
     what its PCSOs' returns say) are shown apart, never added up."""
     looks = [look(s, n) for n, s in enumerate(series)]
-    top = max([1, *(t.count for s in series for t in s.weeks)])
+    most = max([0, *(t.count for s in series for t in s.weeks)])
+    if not most:
+        return empty_chart(chart_id, title, nothing_recorded(title), None, kind="grouped-bars")
+    top, ticks = count_scale(most)
     band = PLOT_W / len(mondays)
     width = band * 0.8 / max(1, len(series))
     bars = [
@@ -394,14 +488,14 @@ def grouped_bars(
         for k, (s, lk) in enumerate(zip(series, looks, strict=True))
         if s.weeks[n].count
     ]
-    body = join_all(patterns(chart_id, looks), axes(mondays, top, _count_ticks(top)), bars)
+    body = join_all(patterns(chart_id, looks), axes(mondays, top, ticks), bars)
     return chart(
         chart_id,
         title,
         description,
         body,
         legend(chart_id, list(zip(series, looks, strict=True))),
-        figures_table(mondays, series),
+        figures_table(mondays, series, title),
         kind="grouped-bars",
     )
 
@@ -426,6 +520,7 @@ def _bar(
             "fill": fill(chart_id, lk),
             "stroke": "#444",
             "stroke-width": "0.6",
+            "class": "outline",
             "data-series": series.key,
             "data-week": monday.isoformat(),
             "data-value": tally.count,

@@ -71,11 +71,17 @@ def link(href: str, text: Child, cls: str | None = None) -> Markup:
 
 
 def data_table(
-    columns: Iterable[str], rows: Iterable[Iterable[Child]], *, caption: str | None = None
+    columns: Iterable[str],
+    rows: Iterable[Iterable[Child]],
+    *,
+    caption: str | None = None,
+    label: str | None = None,
 ) -> Markup:
-    """A table that scrolls sideways inside its own box on a narrow screen; the first cell
-    of each row is its header."""
-    head = el("thead", None, el("tr", None, [el("th", {"scope": "col"}, c) for c in columns]))
+    """A table that scrolls sideways inside its own box on a narrow screen (a region the
+    keyboard can reach and scroll, named by `label`, the caption or the first columns);
+    the first cell of each row is its header."""
+    names = list(columns)
+    head = el("thead", None, el("tr", None, [el("th", {"scope": "col"}, c) for c in names]))
     body = el(
         "tbody",
         None,
@@ -92,7 +98,9 @@ def data_table(
         ],
     )
     table = el("table", None, el("caption", None, caption) if caption else None, head, body)
-    return el("div", {"class": "table-scroll"}, table)
+    name = label or caption or f"Table: {', '.join(names[:3])}"
+    region = {"class": "table-scroll", "role": "region", "aria-label": name, "tabindex": "0"}
+    return el("div", region, table)
 
 
 # --- cards -------------------------------------------------------------------------------

@@ -19,6 +19,10 @@
  *    this tab's sessionStorage, and used until it expires.
  *
  * Anything refused is said in words (the service's own, from its JSON answer).
+ *
+ * Presentation: in Teams the page follows Teams' theme (data-theme on <html>, which
+ * tab.css reads; elsewhere the system's light or dark preference), and "Skip to the page"
+ * moves the keyboard focus to the page without touching the address.
  */
 (function () {
   "use strict";
@@ -32,6 +36,7 @@
   var main = document.getElementById("main");
   var who = document.getElementById("who");
   var nav = document.getElementById("nav");
+  var skip = document.getElementById("skip");
   var memory = {}; // where the link is kept if sessionStorage is not available
   var me = null;
   var getToken = null;
@@ -196,10 +201,33 @@
     nav.replaceChildren.apply(nav, links);
   }
 
+  function parsed(fragment) {
+    var mark = fragment.indexOf("?");
+    return {
+      name: (mark < 0 ? fragment : fragment.slice(0, mark)).replace(/^#/, ""),
+      params: new URLSearchParams(mark < 0 ? "" : fragment.slice(mark + 1))
+    };
+  }
+
+  function isHere(href, here) {
+    // The same page with the parameters the link names: "#review?team=3" is where you are
+    // on any day's review of team 3, "#overview" on the overview of any of your teams.
+    var link = parsed(href);
+    var page = parsed(here);
+    if (link.name !== page.name) {
+      return false;
+    }
+    var same = true;
+    link.params.forEach(function (value, key) {
+      same = same && page.params.get(key) === value;
+    });
+    return same;
+  }
+
   function markNavigation() {
     var here = location.hash;
     Array.prototype.forEach.call(nav.querySelectorAll("a"), function (link) {
-      if (link.getAttribute("href") === here) {
+      if (isHere(link.getAttribute("href") || "", here)) {
         link.setAttribute("aria-current", "page");
       } else {
         link.removeAttribute("aria-current");
@@ -243,12 +271,43 @@
     });
   }
 
+  // Presentation
+
+  function setTheme(theme) {
+    if (/^(default|dark|contrast)$/.test(String(theme))) {
+      document.documentElement.setAttribute("data-theme", theme);
+    }
+  }
+
+  function followTeamsTheme() {
+    var teams = window.microsoftTeams;
+    try {
+      teams.app.getContext().then(function (context) {
+        setTheme(context && context.app && context.app.theme);
+      }, function () {});
+      teams.app.registerOnThemeChangeHandler(setTheme);
+    } catch (e) {
+      // the system's preference stays (tab.css)
+    }
+  }
+
+  function skipToPage(event) {
+    event.preventDefault(); // the fragment names the page shown: leave it as it is
+    main.focus();
+  }
+
   function start() {
+    if (skip) {
+      skip.addEventListener("click", skipToPage);
+    }
     var signIn = body.getAttribute("data-mode") === "teams" ? teamsSignIn : linkSignIn;
     signIn().then(function (tokens) {
       getToken = tokens;
       return api("api/me");
     }).then(function (answer) {
+      if (window.microsoftTeams && body.getAttribute("data-mode") === "teams") {
+        followTeamsTheme();
+      }
       me = answer;
       showHeader();
       window.addEventListener("hashchange", show);
