@@ -4,13 +4,27 @@ a migrated store, with what it holds (`District.expected`: every signal kind exa
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.demo import ZONE, District, Expected, write_district
+from bot.demo import FAVERSHAM, PSTF, SITTINGBOURNE, ZONE, District, Expected, write_district
 
-__all__ = ["ZONE", "District", "Expected", "build_district"]
+__all__ = [
+    "FAVERSHAM",
+    "PSTF",
+    "SITTINGBOURNE",
+    "ZONE",
+    "District",
+    "Expected",
+    "build_district",
+    "local",
+]
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    """An instant of the day at the district's local time, in UTC as the store keeps it."""
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE).astimezone(UTC)
 
 
 async def build_district(
