@@ -2,24 +2,19 @@
 is not the clone, with no database.
 
 The Teams package is checked against Microsoft's own schema for manifest v1.30, as the npm
-package @microsoft/app-manifest ships it (build/json-schemas/teams/v1.30/). The tarball is
-fetched once from the npm registry (pinned version and integrity) and the schema is kept in
-build/schemas/, so later runs need no network. Offline, that test is skipped, saying why;
-with CI=true it fails instead.
+package @microsoft/app-manifest ships it (build/json-schemas/teams/v1.30/), installed into
+the test rig by `npm ci` from its lockfile (pinned version and registry integrity; .ci/run
+installs it, and tests/rig/browser.py when it is missing). Without it, that test is skipped,
+saying why; with CI=true it fails instead. No test fetches anything itself.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import tomllib
-import urllib.request
 import zipfile
 from functools import cache
 from importlib import metadata
@@ -32,23 +27,15 @@ from jsonschema import Draft4Validator
 from PIL import Image
 
 from dialogs import build_router
+from tests.rig import browser
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "manifest"
 
-APP_MANIFEST_VERSION = "1.1.2"
-APP_MANIFEST_TARBALL = (
-    f"https://registry.npmjs.org/@microsoft/app-manifest/-/app-manifest-{APP_MANIFEST_VERSION}.tgz"
-)
-# The registry's `dist.integrity` of that version.
-APP_MANIFEST_INTEGRITY = (
-    "sha512-uXdmYzhIcchi3Tc9Sh3pTDMe55zy7ge19bnYCGB1gzuyha85Ii7wfdTruwEhqseaX9pwsWDRB5Ot/"
-    "ltv0rCONw=="
-)
-SCHEMA_MEMBER = "package/build/json-schemas/teams/v1.30/MicrosoftTeams.schema.json"
-SCHEMA_CACHE = (
-    ROOT / "build" / "schemas" / f"app-manifest-{APP_MANIFEST_VERSION}" / "teams-v1.30.json"
-)
+# Microsoft's Teams app manifest schema, as the npm package @microsoft/app-manifest ships it
+# (its version pinned, with the registry's integrity, in the test rig's package-lock.json).
+SCHEMA_FILE = ("@microsoft", "app-manifest", "build", "json-schemas", "teams", "v1.30")
+SCHEMA_FILE = (*SCHEMA_FILE, "MicrosoftTeams.schema.json")
 
 APP_ID = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
 HOST = "pcso-bot.example.police.uk"
@@ -87,28 +74,11 @@ def unavailable(reason: str) -> NoReturn:
 
 @cache
 def teams_schema() -> dict[str, Any]:
-    """Microsoft's manifest v1.30 schema, from the cache or else from the npm registry."""
-    if not SCHEMA_CACHE.is_file():
-        try:
-            with urllib.request.urlopen(APP_MANIFEST_TARBALL, timeout=60) as response:
-                tarball = response.read()
-        except OSError as error:
-            unavailable(
-                f"Microsoft's Teams manifest schema (npm @microsoft/app-manifest "
-                f"{APP_MANIFEST_VERSION}) could not be fetched from {APP_MANIFEST_TARBALL}: "
-                f"{error}"
-            )
-        digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
-        assert digest == APP_MANIFEST_INTEGRITY, f"{APP_MANIFEST_TARBALL}: integrity {digest}"
-        with tarfile.open(fileobj=io.BytesIO(tarball)) as package:
-            member = package.extractfile(SCHEMA_MEMBER)
-            assert member is not None, f"{APP_MANIFEST_TARBALL} has no {SCHEMA_MEMBER}"
-            schema = member.read()
-        SCHEMA_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        partial = SCHEMA_CACHE.with_name(f"{SCHEMA_CACHE.name}.{os.getpid()}.partial")
-        partial.write_bytes(schema)
-        partial.replace(SCHEMA_CACHE)
-    return dict(json.loads(SCHEMA_CACHE.read_text(encoding="utf-8")))
+    """Microsoft's manifest v1.30 schema, from the test rig's npm packages."""
+    path, missing = browser.npm_file(*SCHEMA_FILE)
+    if missing is not None:
+        unavailable(f"Microsoft's Teams manifest schema (npm @microsoft/app-manifest): {missing}")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def build(

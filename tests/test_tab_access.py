@@ -13,13 +13,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import io
 import json
 import logging
 import os
 import re
-import tarfile
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +30,7 @@ from itsdangerous.encoding import base64_decode, bytes_to_int
 from sqlalchemy import func, select, update
 
 from storage.models import AuditEntry, Officer, ServiceKey, Team
+from tests.rig import browser
 from tests.rig.cli import run_cli
 from tests.rig.officer_day import Clock
 from tests.rig.openid import FakeIssuer, SigningKey, hs256_with_public_key, unsigned_token
@@ -57,8 +55,7 @@ TEAMS_JS_INTEGRITY = (
     "GaA=="
 )
 TEAMS_JS_SHA256 = "1737ae2e319c8ab56d71d2218fd5a49d96a8ad70eb01ff2e9ab7e35093b93379"
-TEAMS_JS_MEMBER = "package/dist/umd/MicrosoftTeams.min.js"
-TEAMS_JS_CACHE = ROOT / "build" / "vendor" / f"teams-js-{TEAMS_JS_VERSION}.tgz"
+TEAMS_JS_MEMBER = ("dist", "umd", "MicrosoftTeams.min.js")
 
 # Who each sample officer is to the tab: role, home page, the teams they may see.
 NORTH, PSTF = "Maidstone CSU North", "Maidstone PSTF"
@@ -582,28 +579,18 @@ def test_the_vendored_teams_library_is_the_pinned_one() -> None:
 
 
 def test_the_vendored_teams_library_is_byte_for_byte_the_registrys() -> None:
-    """The registry's tarball (fetched once into build/vendor/, checked against its recorded
-    integrity) holds exactly the committed file. Offline this is skipped; with CI set it
-    fails instead."""
-    if not TEAMS_JS_CACHE.is_file():
-        try:
-            with urllib.request.urlopen(TEAMS_JS_TARBALL, timeout=60) as response:
-                tarball = response.read()
-        except OSError as error:
-            if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-                pytest.fail(f"CI is set: {TEAMS_JS_TARBALL} could not be fetched: {error}")
-            pytest.skip(f"{TEAMS_JS_TARBALL} could not be fetched: {error}")
-        TEAMS_JS_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        partial = TEAMS_JS_CACHE.with_name(f"{TEAMS_JS_CACHE.name}.{os.getpid()}.partial")
-        partial.write_bytes(tarball)
-        partial.replace(TEAMS_JS_CACHE)
-    tarball = TEAMS_JS_CACHE.read_bytes()
-    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
-    assert digest == TEAMS_JS_INTEGRITY
-    with tarfile.open(fileobj=io.BytesIO(tarball)) as package:
-        member = package.extractfile(TEAMS_JS_MEMBER)
-        assert member is not None
-        assert member.read() == (VENDOR / "MicrosoftTeams.min.js").read_bytes()
+    """The committed file is the one in the registry's package: the test rig installs that
+    package with `npm ci` from its lockfile, which pins the integrity the vendor README
+    records. Without npm this is skipped; with CI set it fails instead."""
+    lock = json.loads((browser.RIG / "package-lock.json").read_text(encoding="utf-8"))
+    entry = lock["packages"]["node_modules/@microsoft/teams-js"]
+    assert (entry["version"], entry["integrity"]) == (TEAMS_JS_VERSION, TEAMS_JS_INTEGRITY)
+    path, missing = browser.npm_file("@microsoft", "teams-js", *TEAMS_JS_MEMBER)
+    if missing is not None:
+        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+            pytest.fail(f"CI is set, so this cannot be skipped: {missing}", pytrace=False)
+        pytest.skip(missing)
+    assert path.read_bytes() == (VENDOR / "MicrosoftTeams.min.js").read_bytes()
 
 
 # --- The pages, behind the checks -------------------------------------------------------------
@@ -751,7 +738,7 @@ async def test_a_page_is_signed_in_before_anything_else(teams_tab: Browser, sess
 
 # --- The shell in a browser -----------------------------------------------------------------
 
-SHOTS = ROOT / "build" / "tab"
+SHOTS = ROOT / "build" / "tab" / "shell"
 SIGNED_IN = "document.getElementById('who').textContent.includes('(')"
 NOTICE = "document.querySelector('#main .shell-error') !== null"
 SHOWN = (

@@ -24,7 +24,7 @@ from tests.rig.tab_data import week_of_answers as record_week
 
 ZONE = ZoneInfo("Europe/London")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday 1 December, after the review
-SCREENSHOTS = Path(__file__).parent.parent / "build" / "tab"
+SCREENSHOTS = Path(__file__).parent.parent / "build" / "tab" / "pages"
 
 
 @pytest.fixture

@@ -59,6 +59,16 @@ def tools_missing() -> str | None:
     return None
 
 
+def npm_file(*parts: str) -> tuple[Path, str | None]:
+    """A file of one of the rig's npm packages (`cardrender/package.json`), installed from
+    the lockfile when missing (`npm ci` checks every package against the registry integrity
+    the lockfile pins), and why it is still missing, or None."""
+    path = RIG.joinpath("node_modules", *parts)
+    if path.is_file():
+        return path, None
+    return path, _npm_install() or (None if path.is_file() else f"npm ci did not install {path}")
+
+
 def _font_installed() -> bool:
     fc_list = shutil.which("fc-list")
     if fc_list is None:
