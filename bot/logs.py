@@ -10,7 +10,10 @@ developer's machine and may hold more.
 
 Libraries that speak every minute at INFO (APScheduler's "Running job"/"executed
 successfully" around the planner, its "Added job" on every re-plan) are kept at WARNING, and
-the access log leaves out health checks, unless the level is DEBUG.
+the access log leaves out health checks, unless the level is DEBUG. A request too malformed
+for aiohttp to read (a header over its 8,190-byte limit, broken framing) is answered 400 by
+aiohttp itself, which logs it with a traceback at ERROR: here it is one WARNING line naming
+the kind of mistake, never the request's bytes.
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ def configure(level: str = "INFO", fmt: str = "text", *, debug: bool = False) ->
         access.removeFilter(old_filter)
     if level != "DEBUG":
         access.addFilter(_without_health_checks)
+    server = logging.getLogger("aiohttp.server")
+    for old_filter in list(server.filters):
+        server.removeFilter(old_filter)
+    server.addFilter(_malformed_request_in_one_line)
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -96,6 +103,20 @@ def _without_health_checks(record: logging.LogRecord) -> bool:
     """A load balancer or container runtime asks /healthz every few seconds: those requests
     are not worth a line each (their failures show in the health answer and its warning)."""
     return '"GET /healthz ' not in record.getMessage()
+
+
+def _malformed_request_in_one_line(record: logging.LogRecord) -> bool:
+    """A client's unreadable request (aiohttp's `HttpProcessingError` with a 4xx code, already
+    answered with it) is the client's mistake, not the service's: one WARNING line."""
+    from aiohttp.http_exceptions import HttpProcessingError
+
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError) and 400 <= error.code < 500:
+        said = record.getMessage()
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.msg, record.args = "%s: refused %d (%s)", (said, error.code, type(error).__name__)
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _json_formatter() -> logging.Formatter:

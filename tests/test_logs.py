@@ -98,6 +98,22 @@ async def _converse(http: aiohttp.ClientSession, url: str, connector: FakeConnec
         http=http, bot_url=url, connector=connector, user_id="29:stranger", name="Chris Unknown"
     )
     assert (await stranger.say(f"hello {MARKER}")).status == 200
+    assert await _oversized_header(url) == 400
+
+
+async def _oversized_header(url: str) -> int:
+    """A request whose header is longer than aiohttp reads (8,190 bytes), holding the marker:
+    the status it is answered with."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"GET /healthz HTTP/1.1\r\nHost: {host}\r\nX-Big: {MARKER * 2000}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
 
 
 async def test_one_banner_and_no_message_text_names_or_emails_at_info(
@@ -114,6 +130,8 @@ async def test_one_banner_and_no_message_text_names_or_emails_at_info(
     assert log.count("UNAUTHENTICATED") == 1, "the unauthenticated warning, once"
     assert '"POST /api/messages' in log and '"GET /healthz' not in log, "probes are not logged"
     assert "refused msteams sender not on the roster" in log, "what happened is still logged"
+    assert "Traceback" not in log, "a client's unreadable request is not the service's fault"
+    assert "refused 400 (LineTooLong)" in log, "an unreadable request is still logged"
     for private in (MARKER, "Jordan", "Patel", "jordan.patel@", "Chris", "chris.unknown@"):
         assert private not in log, f"{private!r} in the log:\n{log}"
 
