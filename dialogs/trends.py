@@ -12,7 +12,7 @@ review's and the roll-up's (`dialogs/*/views.py`): what is due, answered and on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -23,8 +23,10 @@ from dialogs.calendar import briefing_days_between
 from dialogs.router import Views
 from dialogs.sections import (
     TREND_WEEKS,
+    AwayDays,
     Cell,
     DaysOff,
+    Key,
     Series,
     TrendContext,
     TrendPart,
@@ -57,7 +59,11 @@ class Trends:
 
     def cells(self, member: Officer) -> list[Cell]:
         """Every part's columns of the per-PCSO table for the member."""
-        return [c for part in self.parts for c in part.cells(self.context, member)]
+        return self.row(self.context.key(member.team_id or 0, member.id))
+
+    def row(self, key: Key) -> list[Cell]:
+        """Every part's columns of a member's row, or a team's (figures kept per team)."""
+        return [c for part in self.parts for c in part.cells(self.context, key)]
 
     def members(self, scope: TrendScope) -> list[tuple[Team, Officer]]:
         """The scope's members, team by team (by name), each by collar number."""
@@ -71,11 +77,21 @@ class Trends:
 
 
 async def load_trends(
-    views: Views, session: AsyncSession, teams: Sequence[Team], *, today: date, zone: ZoneInfo
+    views: Views,
+    session: AsyncSession,
+    teams: Sequence[Team],
+    *,
+    today: date,
+    zone: ZoneInfo,
+    by_officer: bool = True,
+    members: Mapping[int, Sequence[Officer]] | None = None,
 ) -> Trends:
-    """The teams' twelve weeks up to `today` (not included), from every registered part."""
+    """The teams' twelve weeks up to `today` (not included), from every registered part:
+    per member (`by_officer`) or per team. `members` (`officers.members_of_teams`) when
+    the caller has read them already."""
     weeks = trend_weeks(today)
-    members = await officers.members_of_teams(session, [t.id for t in teams])
+    if members is None:
+        members = await officers.members_of_teams(session, [t.id for t in teams])
     context = TrendContext(
         session=session,
         teams=teams,
@@ -84,10 +100,17 @@ async def load_trends(
         zone=zone,
         calendar=calendar(teams, weeks),
         absences=tuple(views.trend_absences),
+        by_officer=by_officer,
     )
+    for load_away in views.trend_away:
+        context.away = _merged(context.away, await load_away(context))
     parts = tuple([await section.load(context) for section in views.trends])
-    context.days_off = DaysOff.combined(part.days_off() for part in parts)
+    context.days_off = DaysOff.combined([context.planned(), *(p.days_off() for p in parts)])
     return Trends(context, parts)
+
+
+def _merged(one: AwayDays, other: AwayDays) -> AwayDays:
+    return {k: one.get(k, frozenset()) | other.get(k, frozenset()) for k in {*one, *other}}
 
 
 def calendar(teams: Sequence[Team], weeks: TrendWeeks) -> dict[int, list[date]]:
