@@ -20,6 +20,7 @@ from dialogs.records import ExportContext, ExportRows, Row, TeamCheck, TeamSetti
 from dialogs.sections import (
     AbsenceClause,
     AwayLoad,
+    AwayRanges,
     MyWeekLoad,
     MyWeekSection,
     PeriodLoad,
@@ -108,7 +109,7 @@ class Views:
     team_checks: list[TeamCheck] = field(default_factory=list)
     trends: list[TrendSection] = field(default_factory=list)
     trend_absences: list[AbsenceClause] = field(default_factory=list)
-    trend_away: list[AwayLoad] = field(default_factory=list)
+    trend_away: list[tuple[AwayLoad, AwayRanges]] = field(default_factory=list)
 
 
 class Router:
@@ -177,10 +178,11 @@ class Router:
         the same rule as the workflow's `absence`, for trends that count on-duty days in SQL."""
         self.views.trend_absences.append(clause)
 
-    def trend_away(self, load: AwayLoad) -> None:
+    def trend_away(self, load: AwayLoad, ranges: AwayRanges) -> None:
         """Planned absences for the trends: the briefing days each member was booked away,
-        read before the trend parts (`dialogs.sections.AwayLoad`)."""
-        self.views.trend_away.append(load)
+        read before the trend parts (`dialogs.sections.AwayLoad`), and the periods as SQL
+        (`AwayRanges`) for the parts to read the few answers given on those days."""
+        self.views.trend_away.append((load, ranges))
 
     def export_rows(
         self,

@@ -34,6 +34,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -346,6 +347,9 @@ where the officer said they were not on duty that day: the rule of an absence so
 AwayDays = Mapping[int, frozenset[date]]
 """Officer id → the briefing days of the window they were booked away (since they joined)."""
 AwayLoad = Callable[["TrendContext"], Awaitable[AwayDays]]
+AwayRanges = Callable[["TrendContext"], Any]
+"""A subquery of the members' booked periods overlapping the window: `officer_id`,
+`first_day`, `last_day` (the same periods as `AwayLoad` reads)."""
 
 
 @dataclass
@@ -367,6 +371,7 @@ class TrendContext:
     absences: Sequence[AbsenceClause] = ()
     by_officer: bool = True
     away: AwayDays = field(default_factory=dict)
+    away_ranges: Sequence[AwayRanges] = ()
     days_off: DaysOff = field(default_factory=DaysOff)
 
     @property
@@ -455,14 +460,26 @@ class TrendContext:
             not_(or_(*joiners)) if joiners else true(),
         )
 
-    def on_away(self, table: Any) -> ColumnElement[bool]:
-        """SQL true on the members' days booked away: a range of days per officer, on the
-        (officer_id, day) index (a few rows, whatever the window's answers)."""
-        ranges = []
-        for officer_id, days in sorted(self.away.items()):
-            for first, last in _runs(sorted(days)):
-                ranges.append(and_(table.officer_id == officer_id, table.day.between(first, last)))
-        return or_(false(), *ranges)
+    def on_away(self, table: Any, *columns: Any) -> Any:
+        """`columns` of the table's rows in the window on days a booked period covers: driven
+        from the few periods onto the (officer_id, day) index, never testing each answer
+        of the window. (A row covered twice comes twice; the caller keeps the rows of the
+        members' teams, on `away` days.)"""
+        found = [
+            select(*columns)
+            .select_from(table)
+            .join(
+                ranges,
+                and_(
+                    table.officer_id == ranges.c.officer_id,
+                    table.day >= ranges.c.first_day,
+                    table.day <= ranges.c.last_day,
+                ),
+            )
+            .where(table.day >= self.weeks.first, table.day <= self.weeks.last)
+            for ranges in (load(self) for load in self.away_ranges)
+        ]
+        return union_all(*found) if len(found) > 1 else found[0]
 
     def briefing_day(self, table: Any) -> ColumnElement[bool]:
         """SQL true on the row's team's briefing days (teams with the same days share one
@@ -509,17 +526,6 @@ class TrendContext:
     def counts(self, key: Key) -> bool:
         """Whether a row read back from `by_key` is one of the context's."""
         return not self.by_officer or self.is_member(*key)
-
-
-def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
-    """Consecutive dates as (first, last) ranges."""
-    found: list[tuple[date, date]] = []
-    for day in days:
-        if found and day - found[-1][1] == timedelta(days=1):
-            found[-1] = (found[-1][0], day)
-        else:
-            found.append((day, day))
-    return found
 
 
 class TrendPart:

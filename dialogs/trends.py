@@ -101,8 +101,9 @@ async def load_trends(
         calendar=calendar(teams, weeks),
         absences=tuple(views.trend_absences),
         by_officer=by_officer,
+        away_ranges=tuple(ranges for _, ranges in views.trend_away),
     )
-    for load_away in views.trend_away:
+    for load_away, _ in views.trend_away:
         context.away = _merged(context.away, await load_away(context))
     parts = tuple([await section.load(context) for section in views.trends])
     context.days_off = DaysOff.combined([context.planned(), *(p.days_off() for p in parts)])

@@ -5,12 +5,30 @@ few answers given on those days apart in Python, never testing each answer in SQ
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
 from dialogs.away.models import AwayPeriod
 from dialogs.people import joined_on
 from dialogs.sections import AwayDays, TrendContext
+
+
+def booked(trend: TrendContext) -> Any:
+    """The members' booked periods overlapping the window, as a subquery (officer_id,
+    first_day, last_day), on the (officer_id, first_day, last_day) index."""
+    members = [m.id for team in trend.members.values() for m in team]
+    return (
+        select(AwayPeriod.officer_id, AwayPeriod.first_day, AwayPeriod.last_day)
+        .where(
+            AwayPeriod.officer_id.in_(members),
+            AwayPeriod.first_day <= trend.weeks.last,
+            AwayPeriod.last_day >= trend.weeks.first,
+            AwayPeriod.cancelled_at.is_(None),
+        )
+        .distinct()  # read first, as a few rows, rather than folded into the caller's query
+        .subquery()
+    )
 
 
 async def load_away(trend: TrendContext) -> AwayDays:
@@ -20,14 +38,7 @@ async def load_away(trend: TrendContext) -> AwayDays:
     members = {m.id: m for team in trend.members.values() for m in team}
     if not members or trend.weeks.last < trend.weeks.first:
         return {}
-    periods = await trend.session.execute(
-        select(AwayPeriod.officer_id, AwayPeriod.first_day, AwayPeriod.last_day).where(
-            AwayPeriod.officer_id.in_(list(members)),
-            AwayPeriod.first_day <= trend.weeks.last,
-            AwayPeriod.last_day >= trend.weeks.first,
-            AwayPeriod.cancelled_at.is_(None),
-        )
-    )
+    periods = await trend.session.execute(select(booked(trend)))
     away: dict[int, set[date]] = {}
     for officer_id, first, last in periods:
         member = members[officer_id]

@@ -172,8 +172,8 @@ async def _on_away(trend: TrendContext) -> dict[tuple[int, int, int], Counter[st
         return {}
     answer = AttendanceAnswer
     rows = await trend.session.execute(
-        select(answer.id, answer.team_id, answer.officer_id, answer.day, answer.attendance).where(
-            trend.scope(answer), trend.on_away(answer)
+        trend.on_away(
+            answer, answer.id, answer.team_id, answer.officer_id, answer.day, answer.attendance
         )
     )
     latest: dict[tuple[int, int, date], tuple[int, str]] = {}

@@ -128,12 +128,10 @@ async def _answered_on_away(trend: TrendContext) -> dict[tuple[int, int, int], i
     if not trend.away:
         return {}
     answer = BwvAnswer
-    said_off = case((trend.off_duty(answer), 1), else_=0)
-    rows = await trend.session.execute(
-        select(answer.id, answer.team_id, answer.officer_id, answer.day, answer.bwv_status)
-        .add_columns(said_off)
-        .where(trend.scope(answer), trend.on_away(answer))
-    )
+    columns = (answer.id, answer.team_id, answer.officer_id, answer.day, answer.bwv_status)
+    away = trend.on_away(answer, *columns).subquery()
+    said_off = case((trend.off_duty(away.c), 1), else_=0)
+    rows = await trend.session.execute(select(away, said_off))
     latest: dict[tuple[int, int, date], tuple[int, bool]] = {}
     for row_id, team_id, officer_id, day, status, said in rows:
         if row_id > latest.get((team_id, officer_id, day), (0, False))[0]:
