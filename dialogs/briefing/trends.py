@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -79,7 +80,17 @@ class BriefingTrend(TrendPart):
     def weeks_of(self, trend: TrendContext, key: Key) -> list[dict[str, int]]:
         """Each week's briefing days of the member (or the team) by category, and
         `expected`/`attended` as the roll-up counts them (away days and rest days or leave
-        are not expected)."""
+        are not expected). Worked out once per key (the trend's days off are final once
+        every part is loaded)."""
+        if key not in self._worked:
+            self._worked[key] = self._weeks_of(trend, key)
+        return self._worked[key]
+
+    @cached_property
+    def _worked(self) -> dict[Key, list[dict[str, int]]]:
+        return {}
+
+    def _weeks_of(self, trend: TrendContext, key: Key) -> list[dict[str, int]]:
         found = []
         for week, owed in enumerate(trend.owed(key)):
             counts = self.weeks.get((*key, week), {})

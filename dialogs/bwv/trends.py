@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import and_, case, func, select
 
@@ -41,7 +42,17 @@ class BwvTrend(TrendPart):
 
     def weeks_of(self, trend: TrendContext, key: Key) -> list[Figures]:
         """(answered of due, categorised of contact days, contact days) for each week; due
-        on the briefing days on duty since the member joined, as for the reminder."""
+        on the briefing days on duty since the member joined, as for the reminder. Worked
+        out once per key."""
+        if key not in self._worked:
+            self._worked[key] = self._weeks_of(trend, key)
+        return self._worked[key]
+
+    @cached_property
+    def _worked(self) -> dict[Key, list[Figures]]:
+        return {}
+
+    def _weeks_of(self, trend: TrendContext, key: Key) -> list[Figures]:
         found = []
         for week, owed in enumerate(trend.owed(key)):
             figures = self.weeks.get((*key, week), (0, 0, 0))

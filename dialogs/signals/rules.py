@@ -33,15 +33,15 @@ class Window:
     team: Team
     today: date
 
-    @property
+    @cached_property
     def signal_first(self) -> date:
         return self.today - timedelta(days=self.team.signal_window_days - 1)
 
-    @property
+    @cached_property
     def vulnerable_first(self) -> date:
         return self.today - timedelta(days=self.team.vulnerable_window_days - 1)
 
-    @property
+    @cached_property
     def first(self) -> date:
         return min(self.signal_first, self.vulnerable_first)
 
