@@ -13,6 +13,7 @@ answers given on them set apart in Python; an absence an officer said (sick, res
 is a registered SQL rule (`router.trend_absence`). The definitions are the review's and
 the roll-up's (`dialogs/*/views.py`): what is due, answered and on duty.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
