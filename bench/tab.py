@@ -7,12 +7,13 @@ The force of bench/review.py (300 PCSOs, team leaders included, in 30 teams unde
 sergeants and 3 inspectors, and an admin) with one month, three months (the tab's twelve
 weeks full) and a year of history, vulnerable contacts on about one BWV answer in seven.
 Each page is rendered as `render_page` renders it for the server, on Tue 1 Dec 2026 at
-09:00, in alternating rounds over the databases: a sergeant's overview (3 teams), an
-inspector's (10), an admin's (30), an officer page, a review page and a PCSO's week. It
-prints the median and 90th percentile per page, the SQL statements one page runs, and the
-ratio of each median to the one-month median of the same page: a ratio near 1.0 from three
-months to a year means the page does not grow with the history (one month fills only four
-of the twelve weeks, so its ratio also counts the window filling up).
+09:00, in alternating rounds over the databases: a sergeant's overview (3 teams, a row
+per PCSO), an inspector's (10 teams) and an admin's (30 teams, a row per team), one team's
+page (`#overview?team=ID`, a row per PCSO), an officer page, a review page and a PCSO's
+week. It prints the median and 90th percentile per page, the SQL statements one page runs,
+and the ratio of each median to the one-month median of the same page: a ratio near 1.0
+from three months to a year means the page does not grow with the history (one month
+fills only four of the twelve weeks, so its ratio also counts the window filling up).
 
 PostgreSQL: databases `pcso_bench_<pid>_<span>` on the server of $PCSO_BENCH_PG_URL
 (default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), dropped at the end.
@@ -82,6 +83,7 @@ ASKS = {
     "overview, sergeant": Ask("overview", lambda n: SERGEANTS[n % 10], lambda n: {}),
     "overview, inspector": Ask("overview", lambda n: INSPECTORS[n % 3], lambda n: {}),
     "overview, admin": Ask("overview", lambda n: ADMIN, lambda n: {}),
+    "team view": Ask("overview", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),
     "officer": Ask("officer", lambda n: ADMIN, lambda n: {"collar": _collar(_member(n))}),
     "review": Ask("review", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),
     "week, PCSO": Ask("week", lambda n: _member(n), lambda n: {}),
@@ -228,9 +230,9 @@ async def main(repeat: int) -> None:
         f"Supervision-tab pages on {NOW:%a %d %b %Y %H:%M} UTC: {TEAMS} teams, {TEAMS * 10} "
         f"PCSOs; median of {repeat} pages per line, in {ROUNDS} alternating rounds."
     )
-    print("ratio = median / median with 1 month of history, same page, same engine, same run")
+    print("ratio = p50 / p50 with 1 month of history, same page, same engine, same run")
     print(
-        f"{'database':<11} {'page':<20} {'history':<10} {'rows':>9} {'median ms':>10} "
+        f"{'database':<11} {'page':<20} {'history':<10} {'rows':>9} {'p50 ms':>10} "
         f"{'p90 ms':>8} {'statements':>11} {'ratio':>6}"
     )
     for run in (on_sqlite, on_postgres):

@@ -19,13 +19,14 @@ from dialogs.presence import AbsenceSource, Duty, LoadAbsences
 from dialogs.records import ExportContext, ExportRows, Row, TeamCheck, TeamSetting
 from dialogs.sections import (
     AbsenceClause,
+    AwayLoad,
+    AwayRanges,
     MyWeekLoad,
     MyWeekSection,
     PeriodLoad,
     PeriodSection,
     ReviewLoad,
     ReviewSection,
-    TrendAbsence,
     TrendLoad,
     TrendSection,
 )
@@ -107,7 +108,8 @@ class Views:
     team_settings: list[TeamSetting] = field(default_factory=list)
     team_checks: list[TeamCheck] = field(default_factory=list)
     trends: list[TrendSection] = field(default_factory=list)
-    trend_absences: list[TrendAbsence] = field(default_factory=list)
+    trend_absences: list[AbsenceClause] = field(default_factory=list)
+    trend_away: list[tuple[AwayLoad, AwayRanges]] = field(default_factory=list)
 
 
 class Router:
@@ -171,10 +173,16 @@ class Router:
         """Twelve weeks of figures for the supervision tab (see `dialogs.trends`)."""
         _insert(self.views.trends, TrendSection(order, load))
 
-    def trend_absence(self, clause: AbsenceClause, *, planned: bool) -> None:
-        """A reason officers are not on duty, as SQL (`dialogs.sections.AbsenceClause`): the
-        same rule as the workflow's `absence`, for trends that count on-duty days in SQL."""
-        self.views.trend_absences.append(TrendAbsence(clause, planned))
+    def trend_absence(self, clause: AbsenceClause) -> None:
+        """A reason officers say they are not on duty, as SQL (`dialogs.sections.AbsenceClause`):
+        the same rule as the workflow's `absence`, for trends that count on-duty days in SQL."""
+        self.views.trend_absences.append(clause)
+
+    def trend_away(self, load: AwayLoad, ranges: AwayRanges) -> None:
+        """Planned absences for the trends: the briefing days each member was booked away,
+        read before the trend parts (`dialogs.sections.AwayLoad`), and the periods as SQL
+        (`AwayRanges`) for the parts to read the few answers given on those days."""
+        self.views.trend_away.append((load, ranges))
 
     def export_rows(
         self,

@@ -20,13 +20,28 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, not_, or_, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.core import Section
 from dialogs.people import Person, joined_on, people, person
 from dialogs.presence import Presence
-from storage.models import Officer, Team
+from storage.models import MEMBER_ROLES, Officer, Team
 
 # --- the morning review ------------------------------------------------------------------
 
@@ -293,27 +308,31 @@ class TrendScope:
         return self.officer_id is None or officer_id == self.officer_id
 
 
-Weekly = Mapping[tuple[int, int], int]
-"""(officer id, week) → a number of days."""
+Key = tuple[int, int]
+"""Whose figures a trend row holds: (team id, officer id), or (team id, 0) for a whole team
+when the figures are kept per team (`TrendContext.by_officer` false)."""
+TEAM = 0
+Weekly = Mapping[tuple[int, int, int], int]
+"""(team id, officer id or 0, week) → a number of days."""
 
 
 @dataclass(frozen=True)
 class DaysOff:
-    """Briefing days officers were not on duty, per week: `planned` (away periods) and `said`
-    (an answer of sick, rest day...) on days no planned absence covers, so that no day is
-    counted twice."""
+    """Briefing days members were not on duty, per key and week: `planned` (away periods)
+    and `said` (an answer of sick, rest day...) on days no planned absence covers, so that
+    no day is counted twice."""
 
     planned: Weekly = field(default_factory=dict)
     said: Weekly = field(default_factory=dict)
 
-    def of(self, officer_id: int, week: int) -> int:
-        key = (officer_id, week)
-        return self.planned.get(key, 0) + self.said.get(key, 0)
+    def of(self, key: Key, week: int) -> int:
+        found = (*key, week)
+        return self.planned.get(found, 0) + self.said.get(found, 0)
 
     @staticmethod
     def combined(parts: Iterable[DaysOff]) -> DaysOff:
-        planned: dict[tuple[int, int], int] = {}
-        said: dict[tuple[int, int], int] = {}
+        planned: dict[tuple[int, int, int], int] = {}
+        said: dict[tuple[int, int, int], int] = {}
         for part in parts:
             for into, found in ((planned, part.planned), (said, part.said)):
                 for key, days in found.items():
@@ -323,20 +342,25 @@ class DaysOff:
 
 AbsenceClause = Callable[[Any], ColumnElement[bool]]
 """Given a table of daily answers (its `officer_id`, `team_id` and `day` columns), SQL true
-where the officer was not on duty that day: the rule of an absence source (see
+where the officer said they were not on duty that day: the rule of an absence source (see
 `dialogs.presence`) in SQL, so a trend can count on-duty days without loading them."""
-
-
-@dataclass(frozen=True)
-class TrendAbsence:
-    clause: AbsenceClause
-    planned: bool
+AwayDays = Mapping[int, frozenset[date]]
+"""Officer id → the briefing days of the window they were booked away (since they joined)."""
+AwayLoad = Callable[["TrendContext"], Awaitable[AwayDays]]
+AwayRanges = Callable[["TrendContext"], Any]
+"""A subquery of the members' booked periods overlapping the window: `officer_id`,
+`first_day`, `last_day` (the same periods as `AwayLoad` reads)."""
 
 
 @dataclass
 class TrendContext:
     """The teams' twelve weeks: their active members (team leaders included), each team's
-    briefing days in the window, and the SQL every part filters its rows with."""
+    briefing days in the window, the members' days booked away (read before the parts, a
+    few rows), and the SQL every part filters its rows with.
+
+    The parts keep their figures per member (`by_officer`, for a table of PCSOs) or per
+    team (for an overview of many teams: the same figures summed in SQL, a row per team
+    and week instead of one per member and week)."""
 
     session: AsyncSession
     teams: Sequence[Team]
@@ -344,12 +368,32 @@ class TrendContext:
     weeks: TrendWeeks
     zone: ZoneInfo
     calendar: Mapping[int, Sequence[date]]
-    absences: Sequence[TrendAbsence] = ()
+    absences: Sequence[AbsenceClause] = ()
+    by_officer: bool = True
+    away: AwayDays = field(default_factory=dict)
+    away_ranges: Sequence[AwayRanges] = ()
     days_off: DaysOff = field(default_factory=DaysOff)
 
     @property
     def team_ids(self) -> list[int]:
         return [team.id for team in self.teams]
+
+    def key(self, team_id: int, officer_id: int) -> Key:
+        """The row a member's figures go in: theirs, or their team's."""
+        return (team_id, officer_id if self.by_officer else TEAM)
+
+    def keys(self, scope: TrendScope) -> list[Key]:
+        """The rows of the scope: its members', or its teams'."""
+        if self.by_officer:
+            return [
+                (team_id, m.id)
+                for team_id, members in self.members.items()
+                for m in members
+                if scope.has(team_id, m.id)
+            ]
+        if scope.officer_id is not None:
+            raise ValueError("figures kept per team have no officer's rows")
+        return [(t, TEAM) for t in self.team_ids if t in scope.team_ids]
 
     def is_member(self, team_id: int, officer_id: int) -> bool:
         """Whether the officer is an active member of the team now: a row they left in
@@ -367,20 +411,39 @@ class TrendContext:
             found[self.weeks.index(day)] += 1
         return found
 
-    def owed(self, member: Officer) -> list[int]:
-        """The member's briefing days counted in each week, since they joined the roster."""
-        if member.id not in self._owed:
-            since = joined_on(member, self.zone)
-            found = [0] * self.weeks.count
-            for day in self.calendar.get(member.team_id or 0, ()):
-                if day >= since:
-                    found[self.weeks.index(day)] += 1
-            self._owed[member.id] = found
-        return list(self._owed[member.id])
+    def owed(self, key: Key) -> list[int]:
+        """The briefing days each week owed by the member (since they joined the roster),
+        or by all the team's members."""
+        return list(self._owed[key])
 
     @cached_property
-    def _owed(self) -> dict[int, list[int]]:
-        return {}
+    def _owed(self) -> dict[Key, list[int]]:
+        found: dict[Key, list[int]] = {}
+        for team_id, members in self.members.items():
+            days = self.calendar.get(team_id, ())
+            whole = self.briefing_days(team_id)
+            for member in members:
+                since = joined_on(member, self.zone)
+                mine = whole
+                if since > self.weeks.first:
+                    mine = [0] * self.weeks.count
+                    for day in days:
+                        if day >= since:
+                            mine[self.weeks.index(day)] += 1
+                into = found.setdefault(self.key(team_id, member.id), [0] * self.weeks.count)
+                for week, owed in enumerate(mine):
+                    into[week] += owed
+        return found
+
+    def planned(self) -> DaysOff:
+        """The days booked away, per key and week."""
+        found: dict[tuple[int, int, int], int] = {}
+        for team_id, members in self.members.items():
+            for member in members:
+                for day in self.away.get(member.id, ()):
+                    week = (*self.key(team_id, member.id), self.weeks.index(day))
+                    found[week] = found.get(week, 0) + 1
+        return DaysOff(planned=found)
 
     def scope(self, table: Any) -> ColumnElement[bool]:
         """The teams' rows in the window, none from before the officer joined the roster."""
@@ -397,6 +460,27 @@ class TrendContext:
             not_(or_(*joiners)) if joiners else true(),
         )
 
+    def on_away(self, table: Any, *columns: Any) -> Any:
+        """`columns` of the table's rows in the window on days a booked period covers: driven
+        from the few periods onto the (officer_id, day) index, never testing each answer
+        of the window. (A row covered twice comes twice; the caller keeps the rows of the
+        members' teams, on `away` days.)"""
+        found = [
+            select(*columns)
+            .select_from(table)
+            .join(
+                ranges,
+                and_(
+                    table.officer_id == ranges.c.officer_id,
+                    table.day >= ranges.c.first_day,
+                    table.day <= ranges.c.last_day,
+                ),
+            )
+            .where(table.day >= self.weeks.first, table.day <= self.weeks.last)
+            for ranges in (load(self) for load in self.away_ranges)
+        ]
+        return union_all(*found) if len(found) > 1 else found[0]
+
     def briefing_day(self, table: Any) -> ColumnElement[bool]:
         """SQL true on the row's team's briefing days (teams with the same days share one
         list of dates)."""
@@ -412,10 +496,36 @@ class TrendContext:
             ),
         )
 
-    def off_duty(self, table: Any, *, planned_only: bool = False) -> ColumnElement[bool]:
-        """SQL true where a registered absence says the officer was not on duty."""
-        clauses = [a.clause(table) for a in self.absences if a.planned or not planned_only]
-        return or_(false(), *clauses)
+    def off_duty(self, table: Any) -> ColumnElement[bool]:
+        """SQL true where a registered absence says the officer was not on duty (a planned
+        absence is `away`, in Python)."""
+        return or_(false(), *(clause(table) for clause in self.absences))
+
+    def by_key(self, rows: Any, *figures: ColumnElement[Any]) -> Select[Any]:
+        """`figures` (sums) of `rows` (a subquery with `team_id`, `officer_id` and `week`)
+        per member and week, or, per team, per team and week over the team's members now
+        (an officer's rows left in another team are not counted)."""
+        if self.by_officer:
+            return select(rows.c.team_id, rows.c.officer_id, rows.c.week, *figures).group_by(
+                rows.c.team_id, rows.c.officer_id, rows.c.week
+            )
+        return (
+            select(rows.c.team_id, literal(TEAM), rows.c.week, *figures)
+            .join(
+                Officer,
+                and_(
+                    Officer.id == rows.c.officer_id,
+                    Officer.team_id == rows.c.team_id,
+                    Officer.active.is_(True),
+                    Officer.role.in_(MEMBER_ROLES),
+                ),
+            )
+            .group_by(rows.c.team_id, rows.c.week)
+        )
+
+    def counts(self, key: Key) -> bool:
+        """Whether a row read back from `by_key` is one of the context's."""
+        return not self.by_officer or self.is_member(*key)
 
 
 class TrendPart:
@@ -428,8 +538,8 @@ class TrendPart:
         """Weekly series of the teams (or the officer) in `scope`, for the charts."""
         return ()
 
-    def cells(self, trend: TrendContext, member: Officer) -> Sequence[Cell]:
-        """The member's columns of the per-PCSO table."""
+    def cells(self, trend: TrendContext, key: Key) -> Sequence[Cell]:
+        """The columns of a member's row (or a team's) in a table."""
         return ()
 
 
@@ -440,3 +550,24 @@ TrendLoad = Callable[[TrendContext], Awaitable[TrendPart]]
 class TrendSection:
     order: int
     load: TrendLoad
+
+
+LATEST = 64
+"""`latest_per_day` packs the latest row's id and a code below this into one number."""
+
+
+def latest_per_day(
+    trend: TrendContext, table: Any, code: ColumnElement[int], *where: ColumnElement[bool]
+) -> Any:
+    """A subquery of the latest answer (the highest id) of each officer, team and day in
+    the trend's scope: `team_id`, `officer_id`, `day` and `latest`, the answer's `code`
+    (0 to 63, what the part needs of it) read back as `latest % LATEST`. One `GROUP BY` in
+    the order of the (team_id, day, officer_id, id) index, with no join of the table to
+    itself."""
+    packed = cast(table.id, BigInteger) * LATEST + code
+    return (
+        select(table.team_id, table.officer_id, table.day, func.max(packed).label("latest"))
+        .where(trend.scope(table), *where)
+        .group_by(table.team_id, table.day, table.officer_id)
+        .subquery()
+    )

@@ -1,18 +1,22 @@
 """Twelve weeks of figures for the supervision tab, put together from the parts every
 workflow registers (`router.trend_section`): briefing attendance by answer, BWV answered
-and VPC-categorised, tasking-returns completion and vulnerable contacts, per team and per
-member (PCSOs and team leaders).
+and VPC-categorised, tasking-returns completion and vulnerable contacts, per member (PCSOs
+and team leaders) or, for an overview of many teams, per team.
 
-Each part aggregates its own table in SQL (`GROUP BY` over the teams' indexed
-`(team_id, day)` range, the latest answer per officer and day being the highest id, as
-`dialogs.answers.latest_answers` reads it), so a page runs the same few statements whatever
-the number of teams and never reads more than the window's rows. The definitions are the
-review's and the roll-up's (`dialogs/*/views.py`): what is due, answered and on duty.
+Each part aggregates its own table in SQL over the teams' indexed `(team_id, day)` range:
+the latest answer per officer and day (the highest id, as `dialogs.answers.latest_answers`
+reads it) in one `GROUP BY` (`sections.latest_per_day`), then counted per member and week,
+or per team and week over the team's members now (`TrendContext.by_key`), so a page runs
+the same few statements whatever the number of teams and never reads more than the
+window's rows. Days booked away are read first (`router.trend_away`, a few rows) and the
+answers given on them set apart in Python; an absence an officer said (sick, rest day...)
+is a registered SQL rule (`router.trend_absence`). The definitions are the review's and
+the roll-up's (`dialogs/*/views.py`): what is due, answered and on duty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -23,8 +27,10 @@ from dialogs.calendar import briefing_days_between
 from dialogs.router import Views
 from dialogs.sections import (
     TREND_WEEKS,
+    AwayDays,
     Cell,
     DaysOff,
+    Key,
     Series,
     TrendContext,
     TrendPart,
@@ -57,7 +63,11 @@ class Trends:
 
     def cells(self, member: Officer) -> list[Cell]:
         """Every part's columns of the per-PCSO table for the member."""
-        return [c for part in self.parts for c in part.cells(self.context, member)]
+        return self.row(self.context.key(member.team_id or 0, member.id))
+
+    def row(self, key: Key) -> list[Cell]:
+        """Every part's columns of a member's row, or a team's (figures kept per team)."""
+        return [c for part in self.parts for c in part.cells(self.context, key)]
 
     def members(self, scope: TrendScope) -> list[tuple[Team, Officer]]:
         """The scope's members, team by team (by name), each by collar number."""
@@ -71,11 +81,21 @@ class Trends:
 
 
 async def load_trends(
-    views: Views, session: AsyncSession, teams: Sequence[Team], *, today: date, zone: ZoneInfo
+    views: Views,
+    session: AsyncSession,
+    teams: Sequence[Team],
+    *,
+    today: date,
+    zone: ZoneInfo,
+    by_officer: bool = True,
+    members: Mapping[int, Sequence[Officer]] | None = None,
 ) -> Trends:
-    """The teams' twelve weeks up to `today` (not included), from every registered part."""
+    """The teams' twelve weeks up to `today` (not included), from every registered part:
+    per member (`by_officer`) or per team. `members` (`officers.members_of_teams`) when
+    the caller has read them already."""
     weeks = trend_weeks(today)
-    members = await officers.members_of_teams(session, [t.id for t in teams])
+    if members is None:
+        members = await officers.members_of_teams(session, [t.id for t in teams])
     context = TrendContext(
         session=session,
         teams=teams,
@@ -84,10 +104,18 @@ async def load_trends(
         zone=zone,
         calendar=calendar(teams, weeks),
         absences=tuple(views.trend_absences),
+        by_officer=by_officer,
+        away_ranges=tuple(ranges for _, ranges in views.trend_away),
     )
+    for load_away, _ in views.trend_away:
+        context.away = _merged(context.away, await load_away(context))
     parts = tuple([await section.load(context) for section in views.trends])
-    context.days_off = DaysOff.combined(part.days_off() for part in parts)
+    context.days_off = DaysOff.combined([context.planned(), *(p.days_off() for p in parts)])
     return Trends(context, parts)
+
+
+def _merged(one: AwayDays, other: AwayDays) -> AwayDays:
+    return {k: one.get(k, frozenset()) | other.get(k, frozenset()) for k in {*one, *other}}
 
 
 def calendar(teams: Sequence[Team], weeks: TrendWeeks) -> dict[int, list[date]]:

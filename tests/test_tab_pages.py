@@ -123,6 +123,18 @@ async def test_inspectors_and_admins_see_the_district_and_every_team(recorded, s
     assert (await page(sessions, "I501", "overview")).shown["teams"] == f"{CSU}, {PSTF}"
     admin = await page(sessions, "A001", "overview")
     assert admin.shown["teams"] == f"{CSU}, {PSTF}"
+    # A row per team, each opening the team's page; the open signals counted per team.
+    csu = await team_id(sessions, CSU)
+    assert "Teams, twelve weeks" in admin.html and "PCSOs and team leaders" not in admin.html
+    assert admin.html.count('href="#overview?team=') >= 4  # the team choice and the tables
+    table = re.search(r'<section class="members teams">.*?</section>', admin.html)
+    assert table is not None and 'href="#officer?collar=' not in table.group(0)
+    assert 'data-key="vpc-p304-2026-11-23"' not in admin.html  # listed on CSU North's page
+    signals = re.search(r'<section class="signals open-signals" data-count="(\d+)"', admin.html)
+    assert signals is not None and int(signals.group(1)) >= 1
+    assert admin.html.count('role="img"') == 3 + 2  # the charts, and a sparkline per team
+    team = (await page(sessions, "A001", "overview", team=csu)).html
+    assert 'data-key="vpc-p304-2026-11-23"' in team and 'href="#officer?collar=P301"' in team
     pstf = await team_id(sessions, PSTF)
     assert (await page(sessions, "A001", "officer", collar="P311")).shown["team"] == PSTF
     assert (await page(sessions, "I501", "review", team=pstf)).shown["team"] == PSTF

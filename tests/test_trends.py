@@ -31,10 +31,14 @@ async def week_of_answers(sample_roster, sessions) -> None:
     await tab_data.week_of_answers(sessions)
 
 
-async def trends_of(sessions, names: tuple[str, ...], today: date = TODAY) -> Trends:  # type: ignore[no-untyped-def]
+async def trends_of(  # type: ignore[no-untyped-def]
+    sessions, names: tuple[str, ...], today: date = TODAY, *, by_officer: bool = True
+) -> Trends:
     async with sessions() as session:
         teams = (await session.scalars(select(Team).where(Team.name.in_(names)))).all()
-        return await load_trends(registered(), session, teams, today=today, zone=ZONE)
+        return await load_trends(
+            registered(), session, teams, today=today, zone=ZONE, by_officer=by_officer
+        )
 
 
 def weekly(trends: Trends, scope: TrendScope, week: int) -> dict[str, Tally]:
@@ -200,3 +204,28 @@ async def test_the_same_statements_whatever_the_number_of_teams(week_of_answers,
         await session.execute(update(Officer).values(active=False))
     trends = await trends_of(sessions, (CSU,))
     assert trends.members(team_scope(trends, CSU)) == []
+
+
+async def test_figures_kept_per_team_are_the_members_figures_summed(week_of_answers, sessions):
+    """An overview of many teams reads a row per team and week: the same figures as adding
+    up the members' (away days, answers changed, a member who moved team, the returns)."""
+    async with sessions() as session, session.begin():
+        p303 = await officers.by_collar(session, "P303")
+        pstf = await officers.team_by_name(session, PSTF)
+        assert p303 is not None and pstf is not None
+        p303.team_id = pstf.id  # CSU North's answers of P303 are no longer CSU North's
+    members = await trends_of(sessions, (CSU, PSTF))
+    teams = await trends_of(sessions, (CSU, PSTF), by_officer=False)
+    for names in ((CSU,), (PSTF,), (CSU, PSTF)):
+        scope = team_scope(members, *names)
+        assert teams.series(scope) == members.series(scope), names
+    for team in members.context.teams:
+        rows = [members.row(key) for key in members.context.keys(team_scope(members, team.name))]
+        summed = {c.key: c.total for c in rows[0]}
+        for cells in rows[1:]:
+            summed = {c.key: summed[c.key] + c.total for c in cells}
+        found = {c.key: c.total for c in teams.row((team.id, 0))}
+        assert {k: found[k] for k in summed} == summed, team.name
+        assert "attendance.attended" in found and "returns.completed" in found
+    csu = team_scope(members, CSU)
+    assert weekly(teams, csu, 10)["attendance.away"] == weekly(members, csu, 10)["attendance.away"]

@@ -17,15 +17,18 @@ from bot.tab.view import PageError, Request, Shown, officer_link, review_link, t
 from dialogs.sections import (
     ATTENDANCE_CHART,
     RATES_CHART,
+    TEAM,
     VULNERABLE_CHART,
     Cell,
     Tally,
     TrendScope,
 )
-from dialogs.signals import Signal, discussed_signals, find_signals
+from dialogs.signals import KINDS, Signal, discussed_signals, find_signals
+from dialogs.signals.kinds import TITLES
 from dialogs.trends import Trends, load_trends
 from dialogs.wording import short_day
-from storage.models import Officer, Team
+from storage import officers
+from storage.models import Officer, Role, Team
 
 CHARTS = (
     (
@@ -54,9 +57,20 @@ DRAW = {
 }
 
 
+PCSO_TABLE_TEAMS = 3
+"""The most teams whose overview lists every PCSO (a sergeant's usual span). An overview of
+more teams, or an inspector's or an admin's, has a row per team instead, each opening the
+team's own page, where its PCSOs and its open signals are listed."""
+
+
+def per_team(request: Request, teams: Sequence[Team]) -> bool:
+    """Whether the overview of `teams` has a row per team rather than per PCSO."""
+    return request.officer.role != Role.SERGEANT.value or len(teams) > PCSO_TABLE_TEAMS
+
+
 async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
-    """The viewer's teams (or the one in `team`): the charts, the per-PCSO table, and the
-    links to today's reviews."""
+    """The viewer's teams (or the one in `team`): the charts, a row per PCSO (or, over
+    many teams, per team), the open signals, and the links to today's reviews."""
     chosen = await request.team()
     teams = [chosen] if chosen else sorted(request.teams, key=lambda t: t.name)
     title = f"Supervision: {chosen.name}" if chosen else "Supervision: your teams"
@@ -64,11 +78,21 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
     if not teams:
         html = el("div", {"class": "page page-overview"}, el("p", None, NO_TEAMS))
         return title, html, shown
+    by_team = chosen is None and per_team(request, teams)
+    members = await officers.members_of_teams(request.session, [t.id for t in teams])
     trends = await load_trends(
-        request.views, request.session, teams, today=request.today, zone=request.zone
+        request.views,
+        request.session,
+        teams,
+        today=request.today,
+        zone=request.zone,
+        by_officer=not by_team,
+        members=members,
     )
     scope = TrendScope(frozenset(t.id for t in teams))
-    signals = await find_signals(request.session, teams, today=request.today, zone=request.zone)
+    signals = await find_signals(
+        request.session, teams, today=request.today, zone=request.zone, members=members
+    )
     history = await discussed_signals(
         request.session, teams, first=trends.weeks.first, last=request.today, zone=request.zone
     )
@@ -78,9 +102,9 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
         _team_choice(request.teams, chosen),
         window(trends),
         _reviews(teams, request),
-        open_signals(signals),
+        signals_by_team(teams, signals) if by_team else open_signals(signals),
         charts(trends, scope, "overview"),
-        members_table(trends, scope, signals),
+        teams_table(trends, teams, signals) if by_team else members_table(trends, scope, signals),
         discussed(history, request.zone, heading="Signals discussed in the twelve weeks"),
     )
     return title, html, shown
@@ -92,8 +116,14 @@ NO_TEAMS = "You have no teams on the roster to supervise. Ask your administrator
 async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
     """One PCSO's (or team leader's) twelve weeks."""
     officer, team = await request.member()
+    members = await officers.members_of_teams(request.session, [team.id])
     trends = await load_trends(
-        request.views, request.session, [team], today=request.today, zone=request.zone
+        request.views,
+        request.session,
+        [team],
+        today=request.today,
+        zone=request.zone,
+        members=members,
     )
     scope = TrendScope(frozenset({team.id}), officer.id)
     if not trends.members(scope):
@@ -101,7 +131,9 @@ async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
     cells = trends.cells(officer)
     mine = [
         s
-        for s in await find_signals(request.session, [team], today=request.today, zone=request.zone)
+        for s in await find_signals(
+            request.session, [team], today=request.today, zone=request.zone, members=members
+        )
         if s.officer.id == officer.id
     ]
     history = await discussed_signals(
@@ -236,6 +268,71 @@ def members_table(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) 
         {"class": "members"},
         el("h3", None, "PCSOs and team leaders, twelve weeks"),
         data_table(columns, body) if rows else el("p", None, "No members on the roster."),
+    )
+
+
+def teams_table(trends: Trends, teams: Sequence[Team], signals: Sequence[Signal]) -> Markup:
+    """A row per team: its twelve weeks' figures, its open signals and a line of the first
+    rate, week by week; the team's name opens its page (a row per PCSO)."""
+    open_count = Counter(s.team.id for s in signals if s.open)
+    rows = [(team, trends.row((team.id, TEAM))) for team in teams]
+    labels = [c.label for c in rows[0][1]] if rows else []
+    spark = next((c.label for c in rows[0][1] if _is_rate(c)), None) if rows else None
+    columns = ["Team", "Members", *labels, "Open signals"]
+    if spark:
+        columns.append(f"{spark}, week by week")
+    body = [
+        (
+            link(f"#overview?team={team.id}", team.name),
+            el(
+                "span",
+                {"class": "figure", "data-key": "members"},
+                len(trends.context.members.get(team.id, ())),
+            ),
+            *(_cell(c) for c in cells),
+            el("span", {"class": "figure", "data-key": "signals.open"}, open_count[team.id]),
+            *([_spark(cells, trends)] if spark else []),
+        )
+        for team, cells in rows
+    ]
+    return el(
+        "section",
+        {"class": "members teams"},
+        el("h3", None, "Teams, twelve weeks"),
+        el("p", {"class": "note"}, "A team's name opens its page: a row per PCSO."),
+        data_table(columns, body),
+    )
+
+
+def signals_by_team(teams: Sequence[Team], signals: Sequence[Signal]) -> Markup:
+    """The open signals over many teams: how many each team has of each kind, the team's
+    name opening its page, where they are listed with their evidence."""
+    found = [s for s in signals if s.open]
+    kinds = [k for k in KINDS if any(s.kind == k for s in found)]
+    counts = Counter((s.team.id, s.kind) for s in found)
+    totals = Counter(s.team.id for s in found)
+    body = [
+        (
+            link(f"#overview?team={team.id}", team.name),
+            el("span", {"class": "figure", "data-key": "signals.open"}, totals[team.id]),
+            *(counts[(team.id, k)] or "—" for k in kinds),
+        )
+        for team in teams
+        if totals[team.id]
+    ]
+    return el(
+        "section",
+        {"class": "signals open-signals", "data-count": len(found)},
+        el("h3", None, f"Open signals ({len(found)})"),
+        el(
+            "p",
+            {"class": "note"},
+            "Patterns to raise with the officer, for discussion, never a finding. Team by "
+            "team: a team's name opens its page, with each signal and its evidence.",
+        ),
+        data_table(["Team", "Open", *(TITLES[k] for k in kinds)], body)
+        if body
+        else el("p", None, "None open."),
     )
 
 

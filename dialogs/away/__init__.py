@@ -24,5 +24,4 @@ def register(router: Router) -> None:
     router.review_section(15, "away", views.load_review)
     router.period_section(15, views.load_period)
     router.my_week_section(90, views.load_week)
-    router.trend_section(15, trends.load_trend)
-    router.trend_absence(trends.away_day, planned=True)
+    router.trend_away(trends.load_away, trends.booked)

@@ -1,62 +1,48 @@
 """Away periods over twelve weeks: the briefing days each member was booked away (the
-planned absences the trends count), and the SQL rule of an away day."""
+planned absences the trends count), read before the other parts so that they can set the
+few answers given on those days apart in Python, never testing each answer in SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import select
 
 from dialogs.away.models import AwayPeriod
 from dialogs.people import joined_on
-from dialogs.sections import DaysOff, TrendContext, TrendPart
+from dialogs.sections import AwayDays, TrendContext
 
 
-def away_day(table: Any) -> ColumnElement[bool]:
-    """SQL true where a booked (not cancelled) away period covers the row's officer and day:
-    `queries.away_days`, per row."""
-    return exists().where(
-        AwayPeriod.officer_id == table.officer_id,
-        AwayPeriod.first_day <= table.day,
-        AwayPeriod.last_day >= table.day,
-        AwayPeriod.cancelled_at.is_(None),
-    )
-
-
-@dataclass(frozen=True)
-class AwayTrend(TrendPart):
-    planned: Mapping[tuple[int, int], int]
-
-    def days_off(self) -> DaysOff:
-        return DaysOff(planned=self.planned)
-
-
-async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the members' periods overlapping the window, then the briefing days
-    (since each joined) they cover, per week."""
-    members = {m.id: m for team in trend.members.values() for m in team}
-    if not members or trend.weeks.last < trend.weeks.first:
-        return AwayTrend({})
-    periods = await trend.session.execute(
-        select(AwayPeriod.officer_id, AwayPeriod.first_day, AwayPeriod.last_day).where(
-            AwayPeriod.officer_id.in_(list(members)),
+def booked(trend: TrendContext) -> Any:
+    """The members' booked periods overlapping the window, as a subquery (officer_id,
+    first_day, last_day), on the (officer_id, first_day, last_day) index."""
+    members = [m.id for team in trend.members.values() for m in team]
+    return (
+        select(AwayPeriod.officer_id, AwayPeriod.first_day, AwayPeriod.last_day)
+        .where(
+            AwayPeriod.officer_id.in_(members),
             AwayPeriod.first_day <= trend.weeks.last,
             AwayPeriod.last_day >= trend.weeks.first,
             AwayPeriod.cancelled_at.is_(None),
         )
+        .distinct()  # read first, as a few rows, rather than folded into the caller's query
+        .subquery()
     )
+
+
+async def load_away(trend: TrendContext) -> AwayDays:
+    """One statement (on the (officer_id, first_day, last_day) index): the members' periods
+    overlapping the window, then the briefing days of their team (since each joined) the
+    periods cover."""
+    members = {m.id: m for team in trend.members.values() for m in team}
+    if not members or trend.weeks.last < trend.weeks.first:
+        return {}
+    periods = await trend.session.execute(select(booked(trend)))
     away: dict[int, set[date]] = {}
     for officer_id, first, last in periods:
         member = members[officer_id]
         since = max(first, joined_on(member, trend.zone))
         team_days = trend.calendar.get(member.team_id or 0, ())
         away.setdefault(officer_id, set()).update(d for d in team_days if since <= d <= last)
-    planned: dict[tuple[int, int], int] = {}
-    for officer_id, days in away.items():
-        for day in days:
-            key = (officer_id, trend.weeks.index(day))
-            planned[key] = planned.get(key, 0) + 1
-    return AwayTrend(planned)
+    return {officer_id: frozenset(days) for officer_id, days in away.items() if days}

@@ -66,7 +66,7 @@ def register(router: Router) -> None:
     router.period_section(10, views.load_period)
     router.my_week_section(10, views.load_week)
     router.trend_section(10, trends.load_trend)
-    router.trend_absence(trends.said_absence, planned=False)
+    router.trend_absence(trends.said_absence)
     router.export_rows(10, views.export_rows)
     router.team_setting("briefing_time", parse_time)
     router.team_setting("briefing_days", views.parse_briefing_days)

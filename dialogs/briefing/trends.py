@@ -5,8 +5,11 @@ count days on duty."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -16,16 +19,19 @@ from dialogs.briefing.models import ATTENDANCE_ANSWERS, PLANNED_OFF, PRESENT, At
 from dialogs.officer_day import ABSENCE_REASONS
 from dialogs.sections import (
     ATTENDANCE_CHART,
+    LATEST,
     RATES_CHART,
+    TEAM,
     Cell,
     DaysOff,
+    Key,
     Series,
     Tally,
     TrendContext,
     TrendPart,
     TrendScope,
+    latest_per_day,
 )
-from storage.models import Officer
 
 AWAY, NO_ANSWER = "away", "no_answer"
 CATEGORIES = (*ATTENDANCE_ANSWERS, AWAY, NO_ANSWER)
@@ -64,24 +70,32 @@ Week = dict[str, int]
 
 @dataclass(frozen=True)
 class BriefingTrend(TrendPart):
-    """(team id, officer id, week) → the counts of that week's answers."""
+    """(team id, officer id or 0, week) → the counts of that week's answers."""
 
     weeks: Mapping[tuple[int, int, int], Week]
 
     def days_off(self) -> DaysOff:
-        said: dict[tuple[int, int], int] = {}
-        for (_team, officer_id, week), counts in self.weeks.items():
-            said[(officer_id, week)] = said.get((officer_id, week), 0) + counts[SAID_NOT_AWAY]
-        return DaysOff(said=said)
+        return DaysOff(said={key: counts[SAID_NOT_AWAY] for key, counts in self.weeks.items()})
 
-    def member_weeks(self, trend: TrendContext, member: Officer) -> list[dict[str, int]]:
-        """Each week's briefing days of the member by category, and `expected`/`attended`
-        as the roll-up counts them (away days and rest days or leave are not expected)."""
-        team_id, found = member.team_id or 0, []
-        for week, owed in enumerate(trend.owed(member)):
-            counts = self.weeks.get((team_id, member.id, week), {})
+    def weeks_of(self, trend: TrendContext, key: Key) -> list[dict[str, int]]:
+        """Each week's briefing days of the member (or the team) by category, and
+        `expected`/`attended` as the roll-up counts them (away days and rest days or leave
+        are not expected). Worked out once per key (the trend's days off are final once
+        every part is loaded)."""
+        if key not in self._worked:
+            self._worked[key] = self._weeks_of(trend, key)
+        return self._worked[key]
+
+    @cached_property
+    def _worked(self) -> dict[Key, list[dict[str, int]]]:
+        return {}
+
+    def _weeks_of(self, trend: TrendContext, key: Key) -> list[dict[str, int]]:
+        found = []
+        for week, owed in enumerate(trend.owed(key)):
+            counts = self.weeks.get((*key, week), {})
             answered = sum(counts.get(a, 0) for a in ATTENDANCE_ANSWERS)
-            planned = trend.days_off.planned.get((member.id, week), 0)
+            planned = trend.days_off.planned.get((*key, week), 0)
             away = planned - counts.get(ON_AWAY, 0)
             by_category = {a: counts.get(a, 0) for a in ATTENDANCE_ANSWERS}
             by_category |= {AWAY: away, NO_ANSWER: owed - answered - away}
@@ -96,13 +110,10 @@ class BriefingTrend(TrendPart):
     def _scope_weeks(self, trend: TrendContext, scope: TrendScope) -> list[dict[str, int]]:
         keys = (*CATEGORIES, "expected", "attended")
         summed = [dict.fromkeys(keys, 0) for _ in range(trend.weeks.count)]
-        for members in trend.members.values():
-            for member in members:
-                if not scope.has(member.team_id or 0, member.id):
-                    continue
-                for into, week in zip(summed, self.member_weeks(trend, member), strict=False):
-                    for key in into:
-                        into[key] += week[key]
+        for key in trend.keys(scope):
+            for into, week in zip(summed, self.weeks_of(trend, key), strict=True):
+                for name in keys:
+                    into[name] += week[name]
         return summed
 
     def series(self, trend: TrendContext, scope: TrendScope) -> Sequence[Series]:
@@ -119,47 +130,77 @@ class BriefingTrend(TrendPart):
             )
         ]
 
-    def cells(self, trend: TrendContext, member: Officer) -> Sequence[Cell]:
-        weeks = self.member_weeks(trend, member)
+    def cells(self, trend: TrendContext, key: Key) -> Sequence[Cell]:
+        weeks = self.weeks_of(trend, key)
         answered = tuple(Tally(w["answered"], w["answered"] + w[NO_ANSWER]) for w in weeks)
-        return (Cell("briefing.answered", "Briefings answered", answered),)
+        found = [Cell("briefing.answered", "Briefings answered", answered)]
+        if key[1] == TEAM:
+            attended = tuple(Tally(w["attended"], w["expected"]) for w in weeks)
+            found.append(Cell("attendance.attended", "Briefing attendance", attended))
+        return found
+
+
+CODES = {answer: n for n, answer in enumerate(ATTENDANCE_ANSWERS, start=1)}
 
 
 async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the latest answers of the teams' briefing days in the window, counted
-    per member and week by answer and by whether an away period covered the day."""
+    """Two statements: the latest answer of each member's briefing days in the window,
+    counted per member (or team) and week by answer; then the answers on the few days a
+    member was booked away, set apart in Python (an answer still counts as itself; the day
+    is neither expected nor, for a rest day or leave, a day off they said)."""
     answer = AttendanceAnswer
-    latest = (
-        select(func.max(answer.id))
-        .where(trend.scope(answer), trend.briefing_day(answer))
-        .group_by(answer.team_id, answer.officer_id, answer.day)
-    )
-    away = case((trend.off_duty(answer, planned_only=True), 1), else_=0)
-    rows = (
-        select(
-            answer.team_id,
-            answer.officer_id,
-            trend.weeks.bucket(answer.day).label("week"),
-            answer.attendance,
-            away.label("away"),
-            func.count().label("days"),
-        )
-        .where(answer.id.in_(latest))
-        .group_by(answer.team_id, answer.officer_id, "week", answer.attendance, "away")
-    )
+    code = case(CODES, value=answer.attendance, else_=0)
+    latest = latest_per_day(trend, answer, code, trend.briefing_day(answer))
+    days = select(
+        latest.c.team_id,
+        latest.c.officer_id,
+        trend.weeks.bucket(latest.c.day).label("week"),
+        (latest.c.latest % LATEST).label("code"),
+    ).subquery()
+    rows = trend.by_key(days, *(_sum(days.c.code == n) for n in CODES.values()))
     weeks: dict[tuple[int, int, int], Week] = {}
-    for team_id, officer_id, week, attendance, on_away, days in await trend.session.execute(rows):
-        if not trend.is_member(team_id, officer_id):
-            continue
-        counts = weeks.setdefault((team_id, officer_id, week), dict.fromkeys(KEYS, 0))
-        counts[attendance] += days
-        if on_away:
-            counts[ON_AWAY] += days
-        else:
-            counts[PRESENT_NOT_AWAY] += days if attendance in PRESENT else 0
-            counts[PLANNED_OFF_NOT_AWAY] += days if attendance in PLANNED_OFF else 0
-            counts[SAID_NOT_AWAY] += days if attendance in ABSENCE_REASONS else 0
+    for team_id, officer_id, week, *counts in await trend.session.execute(rows):
+        if trend.counts((team_id, officer_id)):
+            found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, counts, strict=True))
+            weeks[(team_id, officer_id, week)] = found
+    on_away = await _on_away(trend)
+    for key, counts in weeks.items():
+        away = on_away.get(key) or Counter[str]()
+        counts[ON_AWAY] = sum(away.values())
+        for into, answers in (
+            (PRESENT_NOT_AWAY, PRESENT),
+            (PLANNED_OFF_NOT_AWAY, PLANNED_OFF),
+            (SAID_NOT_AWAY, ABSENCE_REASONS),
+        ):
+            counts[into] = sum(counts[a] - away.get(a, 0) for a in answers)
     return BriefingTrend(weeks)
+
+
+async def _on_away(trend: TrendContext) -> dict[tuple[int, int, int], Counter[str]]:
+    """(team id, officer id or 0, week) → the latest answers on days booked away, by
+    answer: a few rows, read on the (officer_id, day) index."""
+    if not trend.away:
+        return {}
+    answer = AttendanceAnswer
+    rows = await trend.session.execute(
+        trend.on_away(
+            answer, answer.id, answer.team_id, answer.officer_id, answer.day, answer.attendance
+        )
+    )
+    latest: dict[tuple[int, int, date], tuple[int, str]] = {}
+    for row_id, team_id, officer_id, day, attendance in rows:
+        if row_id > latest.get((team_id, officer_id, day), (0, ""))[0]:
+            latest[(team_id, officer_id, day)] = (row_id, attendance)
+    found: dict[tuple[int, int, int], Counter[str]] = {}
+    for (team_id, officer_id, day), (_, attendance) in latest.items():
+        if trend.is_member(team_id, officer_id) and day in trend.away[officer_id]:
+            key = (*trend.key(team_id, officer_id), trend.weeks.index(day))
+            found.setdefault(key, Counter())[attendance] += 1
+    return found
+
+
+def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
 
 
 def _counts(weeks: Sequence[Mapping[str, int]], key: str) -> tuple[Tally, ...]:

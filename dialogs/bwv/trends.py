@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import and_, case, func, select
 
 from dialogs.bwv.models import BwvAnswer
 from dialogs.sections import (
+    LATEST,
     RATES_CHART,
     VULNERABLE_CHART,
     Cell,
+    Key,
     Series,
     Tally,
     TrendContext,
     TrendPart,
     TrendScope,
+    latest_per_day,
 )
-from storage.models import Officer
 
 # Each week's figures of a member: answered on a day on duty; days with a vulnerable
 # contact; of those, days categorised.
@@ -32,17 +36,27 @@ Figures = tuple[Tally, Tally, Tally]
 
 @dataclass(frozen=True)
 class BwvTrend(TrendPart):
-    """(team id, officer id, week) → (answered, vulnerable contact, categorised)."""
+    """(team id, officer id or 0, week) → (answered, vulnerable contact, categorised)."""
 
     weeks: Mapping[tuple[int, int, int], tuple[int, int, int]]
 
-    def member_weeks(self, trend: TrendContext, member: Officer) -> list[Figures]:
+    def weeks_of(self, trend: TrendContext, key: Key) -> list[Figures]:
         """(answered of due, categorised of contact days, contact days) for each week; due
-        on the briefing days on duty since the member joined, as for the reminder."""
+        on the briefing days on duty since the member joined, as for the reminder. Worked
+        out once per key."""
+        if key not in self._worked:
+            self._worked[key] = self._weeks_of(trend, key)
+        return self._worked[key]
+
+    @cached_property
+    def _worked(self) -> dict[Key, list[Figures]]:
+        return {}
+
+    def _weeks_of(self, trend: TrendContext, key: Key) -> list[Figures]:
         found = []
-        for week, owed in enumerate(trend.owed(member)):
-            figures = self.weeks.get((member.team_id or 0, member.id, week), (0, 0, 0))
-            due = owed - trend.days_off.of(member.id, week)
+        for week, owed in enumerate(trend.owed(key)):
+            figures = self.weeks.get((*key, week), (0, 0, 0))
+            due = owed - trend.days_off.of(key, week)
             found.append(
                 (
                     Tally(figures[ANSWERED], due),
@@ -54,22 +68,19 @@ class BwvTrend(TrendPart):
 
     def series(self, trend: TrendContext, scope: TrendScope) -> Sequence[Series]:
         weeks: list[Figures] = [(Tally(0, 0), Tally(0, 0), Tally(0))] * trend.weeks.count
-        for members in trend.members.values():
-            for member in members:
-                if scope.has(member.team_id or 0, member.id):
-                    mine = self.member_weeks(trend, member)
-                    weeks = [
-                        (w[0] + m[0], w[1] + m[1], w[2] + m[2])
-                        for w, m in zip(weeks, mine, strict=True)
-                    ]
+        for key in trend.keys(scope):
+            weeks = [
+                (w[0] + m[0], w[1] + m[1], w[2] + m[2])
+                for w, m in zip(weeks, self.weeks_of(trend, key), strict=True)
+            ]
         return (
             Series(RATES_CHART, "bwv.answered", "BWV answered", tuple(w[0] for w in weeks)),
             Series(RATES_CHART, "bwv.vpc", "VPC-categorised", tuple(w[1] for w in weeks)),
             Series(VULNERABLE_CHART, "bwv.contact", CONTACT_DAYS, tuple(w[2] for w in weeks)),
         )
 
-    def cells(self, trend: TrendContext, member: Officer) -> Sequence[Cell]:
-        weeks = self.member_weeks(trend, member)
+    def cells(self, trend: TrendContext, key: Key) -> Sequence[Cell]:
+        weeks = self.weeks_of(trend, key)
         return (
             Cell("bwv.answered", "BWV answered", tuple(w[0] for w in weeks)),
             Cell("bwv.vpc", "VPC-categorised", tuple(w[1] for w in weeks)),
@@ -77,55 +88,68 @@ class BwvTrend(TrendPart):
         )
 
 
+STATUS = {"categorised": 1, "no_footage": 2, "need_help": 3}
+"""The latest answer's code: its category (0 for none) plus 4 for a vulnerable contact."""
+CONTACT_CODE = 4
+
+
 async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the latest answer per member and day in the window, grouped by week,
-    by whether the day was due (a briefing day on duty), by category and by contact."""
+    """Two statements: the latest answer per member and day in the window, counted per
+    member (or team) and week: answered on a briefing day the member did not say they were
+    off, with a vulnerable contact, and categorised with one; then the few answers given on
+    days booked away, taken off the answered days in Python."""
     answer = BwvAnswer
-    latest = (
-        select(func.max(answer.id))
-        .where(trend.scope(answer))
-        .group_by(answer.team_id, answer.officer_id, answer.day)
+    code = case(STATUS, value=answer.bwv_status, else_=0) + case(
+        (answer.vulnerable_contact == "yes", CONTACT_CODE), else_=0
     )
-    due = case((and_(trend.briefing_day(answer), ~trend.off_duty(answer)), 1), else_=0)
-    days = (
-        select(
-            answer.team_id,
-            answer.officer_id,
-            trend.weeks.bucket(answer.day).label("week"),
-            due.label("due"),
-            answer.bwv_status,
-            answer.vulnerable_contact,
-            func.count().label("days"),
-        )
-        .where(answer.id.in_(latest))
-        .group_by(
-            answer.team_id,
-            answer.officer_id,
-            "week",
-            "due",
-            answer.bwv_status,
-            answer.vulnerable_contact,
-        )
-        .subquery()
+    latest = latest_per_day(trend, answer, code)
+    status = latest.c.latest % CONTACT_CODE
+    contact = (latest.c.latest % LATEST) // CONTACT_CODE
+    on_duty = case((trend.off_duty(latest.c), 0), else_=1)
+    answered = case((and_(status > 0, trend.briefing_day(latest.c)), on_duty), else_=0)
+    days = select(
+        latest.c.team_id,
+        latest.c.officer_id,
+        trend.weeks.bucket(latest.c.day).label("week"),
+        answered.label("answered"),
+        contact.label("contact"),
+        case((and_(contact == 1, status == STATUS["categorised"]), 1), else_=0).label("vpc"),
+    ).subquery()
+    rows = trend.by_key(
+        days, func.sum(days.c.answered), func.sum(days.c.contact), func.sum(days.c.vpc)
     )
-    contact = days.c.vulnerable_contact == "yes"
-    rows = select(
-        days.c.team_id,
-        days.c.officer_id,
-        days.c.week,
-        _sum(and_(days.c.due == 1, days.c.bwv_status.is_not(None)), days.c.days),
-        _sum(contact, days.c.days),
-        _sum(and_(contact, days.c.bwv_status == "categorised"), days.c.days),
-    ).group_by(days.c.team_id, days.c.officer_id, days.c.week)
+    away = await _answered_on_away(trend)
     weeks = {
-        (team_id, officer_id, week): (int(answered), int(contacts), int(categorised))
+        (team_id, officer_id, week): (
+            int(answered) - away.get((team_id, officer_id, week), 0),
+            int(contacts),
+            int(categorised),
+        )
         for team_id, officer_id, week, answered, contacts, categorised in (
             await trend.session.execute(rows)
         )
-        if trend.is_member(team_id, officer_id)
+        if trend.counts((team_id, officer_id))
     }
     return BwvTrend(weeks)
 
 
-def _sum(condition: ColumnElement[bool], days: ColumnElement[int]) -> ColumnElement[int]:
-    return func.sum(case((condition, days), else_=0))
+async def _answered_on_away(trend: TrendContext) -> dict[tuple[int, int, int], int]:
+    """(team id, officer id or 0, week) → days booked away with a BWV answer (latest) the
+    first statement counted as answered: a few rows, on the (officer_id, day) index."""
+    if not trend.away:
+        return {}
+    answer = BwvAnswer
+    columns = (answer.id, answer.team_id, answer.officer_id, answer.day, answer.bwv_status)
+    away = trend.on_away(answer, *columns).subquery()
+    said_off = case((trend.off_duty(away.c), 1), else_=0)
+    rows = await trend.session.execute(select(away, said_off))
+    latest: dict[tuple[int, int, date], tuple[int, bool]] = {}
+    for row_id, team_id, officer_id, day, status, said in rows:
+        if row_id > latest.get((team_id, officer_id, day), (0, False))[0]:
+            latest[(team_id, officer_id, day)] = (row_id, status is not None and not said)
+    found: dict[tuple[int, int, int], int] = {}
+    for (team_id, officer_id, day), (_, counted) in latest.items():
+        if counted and trend.is_member(team_id, officer_id) and day in trend.away[officer_id]:
+            key = (*trend.key(team_id, officer_id), trend.weeks.index(day))
+            found[key] = found.get(key, 0) + 1
+    return found

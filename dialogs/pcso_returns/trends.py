@@ -14,16 +14,16 @@ from dialogs.sections import VULNERABLE_CHART, Series, Tally, TrendContext, Tren
 
 @dataclass(frozen=True)
 class PcsoReturnsTrend(TrendPart):
-    """(team id, officer id, week) → vulnerable engagements."""
+    """(team id, officer id or 0, week) → vulnerable engagements."""
 
     weeks: Mapping[tuple[int, int, int], int]
 
     def series(self, trend: TrendContext, scope: TrendScope) -> Sequence[Series]:
         used = any(t.pcso_returns for t in trend.teams if t.id in scope.team_ids)
         found = [0] * trend.weeks.count
-        for (team_id, officer_id, week), engagements in self.weeks.items():
-            if scope.has(team_id, officer_id):
-                found[week] += engagements
+        for key in trend.keys(scope):
+            for week in range(trend.weeks.count):
+                found[week] += self.weeks.get((*key, week), 0)
         if not used and not any(found):
             return ()
         label = "Vulnerable engagements (PCSO returns)"
@@ -32,22 +32,22 @@ class PcsoReturnsTrend(TrendPart):
 
 
 async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the latest return per member and day in the window, per week."""
+    """One statement: the latest return per member and day in the window, per member (or
+    team) and week."""
     latest = (
         select(func.max(PcsoReturn.id))
         .where(trend.scope(PcsoReturn))
-        .group_by(PcsoReturn.team_id, PcsoReturn.officer_id, PcsoReturn.day)
+        .group_by(PcsoReturn.team_id, PcsoReturn.day, PcsoReturn.officer_id)
     )
-    week = trend.weeks.bucket(PcsoReturn.day).label("week")
-    rows = (
+    days = (
         select(
             PcsoReturn.team_id,
             PcsoReturn.officer_id,
-            week,
-            func.sum(PcsoReturn.vulnerable_engagements),
+            trend.weeks.bucket(PcsoReturn.day).label("week"),
+            PcsoReturn.vulnerable_engagements,
         )
         .where(PcsoReturn.id.in_(latest))
-        .group_by(PcsoReturn.team_id, PcsoReturn.officer_id, "week")
+        .subquery()
     )
-    found = await trend.session.execute(rows)
-    return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found if trend.is_member(t, o)})
+    found = await trend.session.execute(trend.by_key(days, func.sum(days.c.vulnerable_engagements)))
+    return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found if trend.counts((t, o))})

@@ -12,7 +12,10 @@ from sqlalchemy import case, func, select
 from dialogs.returns.models import TeamReturn
 from dialogs.sections import (
     RATES_CHART,
+    TEAM,
     VULNERABLE_CHART,
+    Cell,
+    Key,
     Series,
     Tally,
     TrendContext,
@@ -32,10 +35,9 @@ class ReturnsTrend(TrendPart):
             return ()  # returns are the team's, not one officer's
         completed, vulnerable = [Tally(0, 0)] * trend.weeks.count, [Tally(0)] * trend.weeks.count
         for team_id in scope.team_ids & set(trend.team_ids):
-            for week, due in enumerate(trend.briefing_days(team_id)):
-                returned, engagements = self.weeks.get((team_id, week), (0, 0))
-                completed[week] += Tally(returned, due)
-                vulnerable[week] += Tally(engagements)
+            for week, (returned, engagements) in enumerate(self._weeks(trend, team_id)):
+                completed[week] += returned
+                vulnerable[week] += engagements
         return (
             Series(RATES_CHART, "returns.completed", "Returns completed", tuple(completed)),
             Series(
@@ -45,6 +47,21 @@ class ReturnsTrend(TrendPart):
                 tuple(vulnerable),
             ),
         )
+
+    def cells(self, trend: TrendContext, key: Key) -> Sequence[Cell]:
+        """A team's row (not a member's): its returns completed."""
+        if key[1] != TEAM:
+            return ()
+        completed = tuple(returned for returned, _ in self._weeks(trend, key[0]))
+        return (Cell("returns.completed", "Returns completed", completed),)
+
+    def _weeks(self, trend: TrendContext, team_id: int) -> list[tuple[Tally, Tally]]:
+        """(briefing days with returns of the team's briefing days, engagements) a week."""
+        found = []
+        for week, due in enumerate(trend.briefing_days(team_id)):
+            returned, engagements = self.weeks.get((team_id, week), (0, 0))
+            found.append((Tally(returned, due), Tally(engagements)))
+        return found
 
 
 async def load_trend(trend: TrendContext) -> TrendPart:

@@ -10,12 +10,13 @@ one view across them, and write nothing to them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,88 +34,142 @@ Day = tuple[int, date]
 
 @dataclass(frozen=True)
 class History:
-    """The officers' records from `first` to `last`."""
+    """What the rules need of the officers' records from `first` to `last`: only the rows
+    that can raise a signal, so that the rules look at a few rows per officer rather than
+    every day of the window."""
 
-    answered: frozenset[Day]  # a briefing answer of any kind
+    last_answered: Mapping[int, date]
+    """The last of the officer's team's briefing days with a briefing answer (any kind)."""
     away: Mapping[Day, str]  # an away period booked
-    bwv: Mapping[Day, tuple[str | None, str | None]]  # (category, vulnerable contact), latest
+    bwv: Mapping[Day, tuple[str | None, str | None]]
+    """(category, vulnerable contact) of the latest answer, where it is a vulnerable
+    contact or need_help."""
     vulnerable_returns: Mapping[Day, int]  # a PCSO return's vulnerable engagements, latest
-    referenced: frozenset[Day]  # assigned a task with a reference that day
+    referenced: frozenset[Day]  # assigned a task with a reference on a day of contact
+
+    def of_officer(self, officer_id: int) -> OfficerHistory:
+        return self._by_officer.get(officer_id, EMPTY)
+
+    @cached_property
+    def _by_officer(self) -> dict[int, OfficerHistory]:
+        found: dict[int, OfficerHistory] = {}
+        for (officer_id, day), answer in self.bwv.items():
+            found.setdefault(officer_id, OfficerHistory()).bwv[day] = answer
+        for (officer_id, day), engagements in self.vulnerable_returns.items():
+            found.setdefault(officer_id, OfficerHistory()).vulnerable_returns[day] = engagements
+        return found
+
+
+@dataclass(frozen=True)
+class OfficerHistory:
+    """One officer's BWV answers and PCSO returns that can raise a signal, by day."""
+
+    bwv: dict[date, tuple[str | None, str | None]] = field(default_factory=dict)
+    vulnerable_returns: dict[date, int] = field(default_factory=dict)
+
+
+EMPTY = OfficerHistory()
+
+
+BriefingDays = Sequence[tuple[Sequence[int], Sequence[date]]]
+"""Officer ids, and the briefing days of their team (teams with the same days together)."""
 
 
 async def load_history(
     session: AsyncSession,
     team_ids: Collection[int],
-    officer_ids: Collection[int],
+    briefing: BriefingDays,
     first: date,
     last: date,
 ) -> History:
     """Five queries (answers, away periods, BWV answers, PCSO returns, tasks)."""
-    ids = list(officer_ids)
+    ids = [officer_id for officers, _ in briefing for officer_id in officers]
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    signalling = or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help")
+    bwv = await _latest(session, BwvAnswer, ids, (first, last), signalling)
+    returns = await _latest(
+        session, PcsoReturn, ids, (first, last), PcsoReturn.vulnerable_engagements > 0
+    )
     return History(
-        answered=await _answered(session, ids, first, last),
+        last_answered=await _last_answered(session, briefing),
         away=await away_days(session, ids, days),
-        bwv={
-            (row.officer_id, row.day): (row.bwv_status, row.vulnerable_contact)
-            for row in await _latest(session, BwvAnswer, ids, first, last)
-        },
+        bwv={(row.officer_id, row.day): (row.bwv_status, row.vulnerable_contact) for row in bwv},
         vulnerable_returns={
-            (row.officer_id, row.day): row.vulnerable_engagements
-            for row in await _latest(session, PcsoReturn, ids, first, last)
-            if row.vulnerable_engagements > 0
+            (row.officer_id, row.day): row.vulnerable_engagements for row in returns
         },
-        referenced=await _referenced(session, list(team_ids), ids, first, last),
+        referenced=await _referenced(session, list(team_ids), set(ids), first, last),
     )
 
 
-async def _answered(
-    session: AsyncSession, ids: list[int], first: date, last: date
-) -> frozenset[Day]:
+async def _last_answered(session: AsyncSession, briefing: BriefingDays) -> dict[int, date]:
+    """Officer id → the last of their briefing days with a briefing answer (on the
+    (officer_id, day) index)."""
+    answer = AttendanceAnswer
+    days = [
+        and_(answer.officer_id.in_(list(ids)), answer.day.in_(list(dates)))
+        for ids, dates in briefing
+        if ids and dates
+    ]
+    if not days:
+        return {}
     rows = await session.execute(
-        select(AttendanceAnswer.officer_id, AttendanceAnswer.day)
-        .where(
-            AttendanceAnswer.officer_id.in_(ids),
-            AttendanceAnswer.day >= first,
-            AttendanceAnswer.day <= last,
-        )
-        .distinct()
+        select(answer.officer_id, func.max(answer.day))
+        .where(or_(*days))
+        .group_by(answer.officer_id)
     )
-    return frozenset((officer_id, day) for officer_id, day in rows)
+    return {officer_id: day for officer_id, day in rows}
 
 
 async def _latest(
-    session: AsyncSession, model: Any, ids: list[int], first: date, last: date
+    session: AsyncSession,
+    model: Any,
+    ids: list[int],
+    days: tuple[date, date],
+    wanted: ColumnElement[bool],
 ) -> list[Any]:
-    """The answer that counts (the highest id) for each officer and day, columns only."""
+    """The answers that count (the highest id for each officer and day) that are `wanted`,
+    columns only."""
+    first, last = days
     newest = (
         select(func.max(model.id))
         .where(model.officer_id.in_(ids), model.day >= first, model.day <= last)
         .group_by(model.officer_id, model.day)
     )
     columns = [model.__table__.c[name] for name in ("officer_id", "day", *model.__content__)]
-    return list((await session.execute(select(*columns).where(model.id.in_(newest)))).all())
+    query = select(*columns).where(model.id.in_(newest), wanted)
+    return list((await session.execute(query)).all())
 
 
 async def _referenced(
-    session: AsyncSession, team_ids: list[int], ids: list[int], first: date, last: date
+    session: AsyncSession, team_ids: list[int], ids: set[int], first: date, last: date
 ) -> frozenset[Day]:
-    """Days each officer was assigned a task that carries a reference (CAD, case, OSARA):
-    the teams' tasks of the window (on (team_id, day, position)), then their assignees."""
+    """Days each officer was assigned a task that carries a reference (CAD, case, OSARA)
+    and recorded a vulnerable contact (the only days the rules ask about): the teams' tasks
+    of the window (on (team_id, day, position)), then their assignees."""
+    contact = exists().where(
+        BwvAnswer.officer_id == TaskAssignee.officer_id,
+        BwvAnswer.day == Task.day,
+        BwvAnswer.vulnerable_contact == "yes",
+    )
+    returned = exists().where(
+        PcsoReturn.officer_id == TaskAssignee.officer_id,
+        PcsoReturn.day == Task.day,
+        PcsoReturn.vulnerable_engagements > 0,
+    )
     rows = await session.execute(
         select(TaskAssignee.officer_id, Task.day)
         .select_from(Task)
         .join(TaskAssignee, TaskAssignee.task_id == Task.id)
         .where(
             Task.team_id.in_(team_ids),
-            TaskAssignee.officer_id.in_(ids),
             Task.day >= first,
             Task.day <= last,
             and_(Task.reference.is_not(None), func.trim(Task.reference) != ""),
+            or_(contact, returned),
         )
         .distinct()
     )
-    return frozenset((officer_id, day) for officer_id, day in rows)
+    return frozenset((officer_id, day) for officer_id, day in rows if officer_id in ids)
 
 
 async def load_discussions(

@@ -9,7 +9,7 @@ themselves run in Python over what those return (`dialogs.signals.rules`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,30 +56,54 @@ Discussed = dict[tuple[int, str], list[Marked]]
 
 
 async def find_signals(
-    session: AsyncSession, teams: Sequence[Team], *, today: date, zone: ZoneInfo
+    session: AsyncSession,
+    teams: Sequence[Team],
+    *,
+    today: date,
+    zone: ZoneInfo,
+    members: Mapping[int, Sequence[Officer]] | None = None,
 ) -> list[Signal]:
     """Every signal of the teams' members over each team's rolling window ending `today`,
     open and discussed, most urgent first (open before discussed). A fixed number of
-    indexed queries, whatever the number of teams or the length of the history."""
+    indexed queries, whatever the number of teams or the length of the history.
+    `members` (`officers.members_of_teams` of the teams) when the caller has read them."""
     if not teams:
         return []
-    members = await officers.members_of_teams(session, [t.id for t in teams])
-    ids = [m.id for team_members in members.values() for m in team_members]
+    if members is None:
+        members = await officers.members_of_teams(session, [t.id for t in teams])
+    ids = [m.id for team in teams for m in members.get(team.id, ())]
     if not ids:
         return []
-    first = min(rules.Window(team, today).first for team in teams)
-    history = await load_history(session, [t.id for t in teams], ids, first, today)
+    windows = {team.id: rules.Window(team, today) for team in teams}
+    first = min(window.first for window in windows.values())
+    history = await load_history(
+        session, [t.id for t in teams], _briefing(teams, windows, members), first, today
+    )
     discussed: Discussed = {}
     for row, by in await load_discussions(session, ids, first):
         discussed.setdefault((row.officer_id, row.kind), []).append((row, by))
     by_key = {row.key: (row, by) for rows in discussed.values() for row, by in rows}
     found: list[Signal] = []
     for team in teams:
-        window = rules.Window(team, today)
-        for member in members[team.id]:
+        window = windows[team.id]
+        for member in members.get(team.id, ()):
             since = joined_on(member, zone)
             found.extend(_of_officer(member, window, history, (discussed, by_key), since))
     return sorted(found, key=_order)
+
+
+def _briefing(
+    teams: Sequence[Team],
+    windows: Mapping[int, rules.Window],
+    members: Mapping[int, Sequence[Officer]],
+) -> list[tuple[list[int], tuple[date, ...]]]:
+    """The members with the briefing days of their team's window (teams with the same
+    days together)."""
+    found: dict[tuple[date, ...], list[int]] = {}
+    for team in teams:
+        days = windows[team.id].briefing_days
+        found.setdefault(days, []).extend(m.id for m in members.get(team.id, ()))
+    return [(ids, days) for days, ids in found.items()]
 
 
 def _order(signal: Signal) -> tuple[bool, int, int, str, str]:
@@ -101,9 +125,10 @@ def _of_officer(
 ) -> list[Signal]:
     """The officer's signals: a discussed one as it was marked, an open one as it stands."""
     who, team, oid = person(member), window.team, member.id
+    days = history.of_officer(oid)
     discussed, by_key = marked
     found: list[Signal] = []
-    for evidence in rules.vulnerable_no_vpc(oid, window, history):
+    for evidence in rules.vulnerable_no_vpc(days, window):
         key = signal_key(VULNERABLE_NO_VPC, who.collar, evidence[-1].day)
         if key in by_key:
             found.append(signal_from_discussion(*by_key[key], who, team))
@@ -124,11 +149,11 @@ def _of_officer(
         after = max((row.through_day for row, _ in rows), default=None)
         pattern: tuple[Evidence, ...] | None
         if kind == VULNERABLE_REPEATED:
-            pattern = rules.vulnerable_repeated(oid, window, history, after)
+            pattern = rules.vulnerable_repeated(oid, days, window, history, after)
         elif kind == SILENT_KIND:
             pattern = rules.silent(oid, window, history, after, since)
         else:
-            pattern = rules.bwv_help_repeated(oid, window, history, after)
+            pattern = rules.bwv_help_repeated(days, window, after)
         if pattern:
             found.append(_open(kind, who, team, pattern))
     return found

@@ -1,6 +1,11 @@
 """The four rules, each over one officer's days in the team's rolling window ending `today`
 (thresholds from the team's settings). Each gives the evidence of a signal, or nothing.
 
+The rules look only at the officer's rows that can raise a signal (`History.of_officer`:
+vulnerable contacts, need_help, vulnerable engagements) and at the team's briefing days,
+worked out once per team (`Window`), so that a force of hundreds of PCSOs costs a few
+rows each.
+
 A pattern (repeated vulnerable contact, silence, repeated need_help) once discussed is not
 raised again from the same days: only days after the discussion's last day (`after`) count
 towards a new one.
@@ -10,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from dialogs.calendar import briefing_days_between
-from dialogs.signals.history import History
+from dialogs.signals.history import History, OfficerHistory
 from dialogs.signals.kinds import Evidence
 from storage.models import Team
 
@@ -27,34 +33,36 @@ class Window:
     team: Team
     today: date
 
-    @property
+    @cached_property
     def signal_first(self) -> date:
         return self.today - timedelta(days=self.team.signal_window_days - 1)
 
-    @property
+    @cached_property
     def vulnerable_first(self) -> date:
         return self.today - timedelta(days=self.team.vulnerable_window_days - 1)
 
-    @property
+    @cached_property
     def first(self) -> date:
         return min(self.signal_first, self.vulnerable_first)
 
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    @cached_property
+    def briefing_days(self) -> tuple[date, ...]:
+        """The team's briefing days of the signal window, latest first (once per team)."""
+        return tuple(reversed(briefing_days_between(self.team, self.signal_first, self.today)))
 
 
 def _after(day: date, after: date | None) -> bool:
     return after is None or day > after
 
 
-def vulnerable_no_vpc(officer_id: int, window: Window, history: History) -> list[Found]:
+def vulnerable_no_vpc(days: OfficerHistory, window: Window) -> list[Found]:
     """Each day the officer said they engaged with a vulnerable person and the day's BWV
     answer is `no_footage` or missing. Today is left out: its answers are still open
     until the next morning's review."""
     found: list[Found] = []
-    for day in _days(window.signal_first, window.today - timedelta(days=1)):
-        status, vulnerable = history.bwv.get((officer_id, day), (None, None))
+    for day, (status, vulnerable) in sorted(days.bwv.items()):
+        if not window.signal_first <= day < window.today:
+            continue
         if vulnerable == "yes" and status in (None, "no_footage"):
             footage = "no footage" if status == "no_footage" else "no category answer"
             found.append((Evidence(day, f"vulnerable contact: yes; BWV: {footage}"),))
@@ -62,25 +70,29 @@ def vulnerable_no_vpc(officer_id: int, window: Window, history: History) -> list
 
 
 def vulnerable_repeated(
-    officer_id: int, window: Window, history: History, after: date | None
+    officer_id: int, days: OfficerHistory, window: Window, history: History, after: date | None
 ) -> Found | None:
     """Vulnerable contact (BWV yes, or a PCSO return's vulnerable engagements) on at least
     `vulnerable_days` days of `vulnerable_window_days`, counting only days no task with a
     reference assigned to the officer covered."""
     evidence = []
-    for day in _days(window.vulnerable_first, window.today):
-        key = (officer_id, day)
-        if not _after(day, after) or key in history.referenced:
+    said_days = {
+        *(d for d, (_, vulnerable) in days.bwv.items() if vulnerable == "yes"),
+        *days.vulnerable_returns,
+    }
+    for day in sorted(said_days):
+        if not window.vulnerable_first <= day <= window.today or not _after(day, after):
+            continue
+        if (officer_id, day) in history.referenced:
             continue
         said = []
-        if history.bwv.get(key, (None, None))[1] == "yes":
+        if days.bwv.get(day, (None, None))[1] == "yes":
             said.append("vulnerable contact: yes (BWV)")
-        engagements = history.vulnerable_returns.get(key, 0)
+        engagements = days.vulnerable_returns.get(day, 0)
         if engagements:
             plural = "s" if engagements > 1 else ""
             said.append(f"PCSO return: {engagements} engagement{plural} with vulnerable people")
-        if said:
-            evidence.append(Evidence(day, "; ".join([*said, "no tasking reference"])))
+        evidence.append(Evidence(day, "; ".join([*said, "no tasking reference"])))
     return tuple(evidence) if len(evidence) >= window.team.vulnerable_days else None
 
 
@@ -92,9 +104,11 @@ def silent(
     the roster or the last discussion of it goes)."""
     run: list[date] = []
     first = max(window.signal_first, since)
-    for day in reversed(briefing_days_between(window.team, first, window.today)):
-        key = (officer_id, day)
-        if not _after(day, after) or key in history.answered or key in history.away:
+    answered = history.last_answered.get(officer_id)
+    for day in window.briefing_days:
+        if day < first:
+            break
+        if not _after(day, after) or day == answered or (officer_id, day) in history.away:
             break
         run.append(day)
     if len(run) < window.team.silent_days:
@@ -102,13 +116,13 @@ def silent(
     return tuple(Evidence(day, "no briefing answer") for day in reversed(run))
 
 
-def bwv_help_repeated(
-    officer_id: int, window: Window, history: History, after: date | None
-) -> Found | None:
+def bwv_help_repeated(days: OfficerHistory, window: Window, after: date | None) -> Found | None:
     """BWV `need_help` on at least `need_help_days` days of the window."""
     evidence = tuple(
         Evidence(day, "BWV: need help")
-        for day in _days(window.signal_first, window.today)
-        if _after(day, after) and history.bwv.get((officer_id, day), (None, None))[0] == "need_help"
+        for day, (status, _) in sorted(days.bwv.items())
+        if window.signal_first <= day <= window.today
+        and _after(day, after)
+        and status == "need_help"
     )
     return evidence if len(evidence) >= window.team.need_help_days else None
