@@ -17,6 +17,7 @@ recorded in the twelve weeks says so in words instead of drawing empty axes.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import date
 
 from markupsafe import Markup
 
-from bot.tab.html import Child, data_table, el, join
+from bot.tab.html import Child, data_table, el, join, markup, text
 from dialogs.sections import Series, Tally
 
 WIDTH, HEIGHT = 360, 216
@@ -76,6 +77,7 @@ def look(series: Series, n: int) -> Look:
     return LOOKS.get(series.key, FALLBACK[n % len(FALLBACK)])
 
 
+@functools.cache
 def week_label(monday: date) -> str:
     return f"{monday.day} {monday:%b}"
 
@@ -531,7 +533,8 @@ def _bar(
 
 def sparkline(label: str, weeks: Sequence[Tally], mondays: Sequence[date]) -> Markup:
     """A small line of a rate week by week (0 to 100%), gaps where nothing was due; the
-    values in words for a screen reader and in `data-values` for a test."""
+    values in words for a screen reader and in `data-values` for a test. Written as one
+    string (a table has one a row, each the markup `el` would make)."""
     w, h, pad = 96, 24, 3
     step = (w - 2 * pad) / max(1, len(weeks) - 1)
     runs: list[list[str]] = [[]]
@@ -546,29 +549,18 @@ def sparkline(label: str, weeks: Sequence[Tally], mondays: Sequence[date]) -> Ma
         f"{week_label(m)} {figure_text(t)}" for m, t in zip(mondays, weeks, strict=True)
     )
     values = ",".join("" if t.share is None else str(round(100 * t.share)) for t in weeks)
-    return el(
-        "svg",
-        {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {w} {h}",
-            "role": "img",
-            "aria-label": f"{label}, week by week",
-            "class": "sparkline",
-            "data-values": values,
-        },
-        el("title", None, f"{label}, week by week: {said}"),
-        el("line", {"x1": pad, "x2": w - pad, "y1": h - pad, "y2": h - pad, "class": "base"}),
-        [
-            el(
-                "polyline",
-                {"points": " ".join(run), "fill": "none", "stroke": SPARK, "stroke-width": "1.5"},
-            )
-            for run in runs
-            if len(run) > 1
-        ],
-        el("circle", {"cx": _n(last[0]), "cy": _n(last[1]), "r": "2.2", "fill": SPARK})
-        if last
-        else None,
+    lines = "".join(
+        f'<polyline points="{" ".join(run)}" fill="none" stroke="{SPARK}" stroke-width="1.5" />'
+        for run in runs
+        if len(run) > 1
+    )
+    dot = f'<circle cx="{_n(last[0])}" cy="{_n(last[1])}" r="2.2" fill="{SPARK}" />' if last else ""
+    return markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img"'
+        f' aria-label="{text(label)}, week by week" class="sparkline" data-values="{values}">'
+        f"<title>{text(label)}, week by week: {text(said)}</title>"
+        f'<line x1="{pad}" x2="{w - pad}" y1="{h - pad}" y2="{h - pad}" class="base" />'
+        f"{lines}{dot}</svg>"
     )
 
 

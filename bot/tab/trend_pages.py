@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from markupsafe import Markup
 
 from bot.tab.charts import figure_text, grouped_bars, rate_lines, sparkline, stacked_bars
-from bot.tab.html import Child, data_table, el, link
+from bot.tab.html import Child, data_table, el, link, markup, text
 from bot.tab.signal_list import discussed, open_signals
 from bot.tab.view import PageError, Request, Shown, officer_link, review_link, team_names
 from dialogs.sections import (
@@ -346,19 +346,22 @@ def _spark(cells: Sequence[Cell], trends: Trends) -> Markup:
 
 
 def _cell(cell: Cell) -> Markup:
-    figure = cell.total
-    return el(
-        "span",
-        {"class": "figure", "data-key": cell.key, "data-count": figure.count, "data-of": figure.of},
-        _figure(figure),
+    """A table cell's figure, written as one string (a table has hundreds)."""
+    count = sum(t.count for t in cell.weeks)
+    dues = [t.of for t in cell.weeks if t.of is not None]
+    of = sum(dues) if dues else None  # `cell.total`, without a `Tally` made a week
+    data_of = "" if of is None else f' data-of="{of}"'
+    return markup(
+        f'<span class="figure" data-key="{text(cell.key)}" data-count="{count}"{data_of}>'
+        f"{_figure(Tally(count, of))}</span>"
     )
 
 
-def _figure(tally: Tally) -> Markup:
+def _figure(tally: Tally) -> str:
     """'87%' with '20 of 23' under it; '—' when nothing was due; or the count."""
     if tally.of is None or not tally.of:
-        return el("span", {"class": "value"}, figure_text(tally))
+        return f'<span class="value">{text(figure_text(tally))}</span>'
     percent = round(100 * tally.count / tally.of)
-    return el("span", {"class": "value"}, f"{percent}%") + el(
-        "span", {"class": "of"}, f"{tally.count} of {tally.of}"
+    return (
+        f'<span class="value">{percent}%</span><span class="of">{tally.count} of {tally.of}</span>'
     )

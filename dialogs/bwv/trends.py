@@ -67,16 +67,23 @@ class BwvTrend(TrendPart):
         return found
 
     def series(self, trend: TrendContext, scope: TrendScope) -> Sequence[Series]:
-        weeks: list[Figures] = [(Tally(0, 0), Tally(0, 0), Tally(0))] * trend.weeks.count
+        # Summed as numbers, a `Tally` made once a week at the end (not once a member).
+        sums = [[0, 0, 0, 0, 0] for _ in range(trend.weeks.count)]
         for key in trend.keys(scope):
-            weeks = [
-                (w[0] + m[0], w[1] + m[1], w[2] + m[2])
-                for w, m in zip(weeks, self.weeks_of(trend, key), strict=True)
-            ]
+            for into, (answered, vpc, contact) in zip(sums, self.weeks_of(trend, key), strict=True):
+                into[0] += answered.count
+                into[1] += answered.of or 0
+                into[2] += vpc.count
+                into[3] += vpc.of or 0
+                into[4] += contact.count
         return (
-            Series(RATES_CHART, "bwv.answered", "BWV answered", tuple(w[0] for w in weeks)),
-            Series(RATES_CHART, "bwv.vpc", "VPC-categorised", tuple(w[1] for w in weeks)),
-            Series(VULNERABLE_CHART, "bwv.contact", CONTACT_DAYS, tuple(w[2] for w in weeks)),
+            Series(
+                RATES_CHART, "bwv.answered", "BWV answered", tuple(Tally(w[0], w[1]) for w in sums)
+            ),
+            Series(
+                RATES_CHART, "bwv.vpc", "VPC-categorised", tuple(Tally(w[2], w[3]) for w in sums)
+            ),
+            Series(VULNERABLE_CHART, "bwv.contact", CONTACT_DAYS, tuple(Tally(w[4]) for w in sums)),
         )
 
     def cells(self, trend: TrendContext, key: Key) -> Sequence[Cell]:
