@@ -140,6 +140,15 @@ class BriefingTrend(TrendPart):
         return found
 
 
+SET_APART = (
+    (PRESENT_NOT_AWAY, PRESENT),
+    (PLANNED_OFF_NOT_AWAY, PLANNED_OFF),
+    (SAID_NOT_AWAY, ABSENCE_REASONS),
+)
+"""What a week's row holds besides the counts per answer: the answers of each kind given
+on days not booked away."""
+
+
 CODES = {answer: n for n, answer in enumerate(ATTENDANCE_ANSWERS, start=1)}
 
 
@@ -165,14 +174,12 @@ async def load_trend(trend: TrendContext) -> TrendPart:
             weeks[(team_id, officer_id, week)] = found
     on_away = await _on_away(trend)
     for key, counts in weeks.items():
-        away = on_away.get(key) or Counter[str]()
-        counts[ON_AWAY] = sum(away.values())
-        for into, answers in (
-            (PRESENT_NOT_AWAY, PRESENT),
-            (PLANNED_OFF_NOT_AWAY, PLANNED_OFF),
-            (SAID_NOT_AWAY, ABSENCE_REASONS),
-        ):
-            counts[into] = sum(counts[a] - away.get(a, 0) for a in answers)
+        for into, answers in SET_APART:
+            counts[into] = sum(counts[a] for a in answers)
+        if away := on_away.get(key):  # a few weeks: the answers on days booked away
+            counts[ON_AWAY] = sum(away.values())
+            for into, answers in SET_APART:
+                counts[into] -= sum(away.get(a, 0) for a in answers)
     return BriefingTrend(weeks)
 
 
