@@ -376,22 +376,12 @@ def _segment(
     lk: Look,
 ) -> Markup:
     y0, y1 = _y(base, top), _y(base + value, top)
-    return el(
-        "rect",
-        {
-            "x": _n(LEFT + band * n + band * 0.15),
-            "y": _n(y1),
-            "width": _n(band * 0.7),
-            "height": _n(y0 - y1),
-            "fill": fill(chart_id, lk),
-            "stroke": "#fff",
-            "stroke-width": "0.8",
-            "class": "segment",
-            "data-series": series.key,
-            "data-week": monday.isoformat(),
-            "data-value": value,
-        },
-        el("title", None, f"Week of {week_label(monday)}: {series.label} {value}"),
+    tip = text(f"Week of {week_label(monday)}: {series.label} {value}")
+    return markup(
+        f'<rect x="{_n(LEFT + band * n + band * 0.15)}" y="{_n(y1)}" width="{_n(band * 0.7)}"'
+        f' height="{_n(y0 - y1)}" fill="{text(fill(chart_id, lk))}" stroke="#fff"'
+        f' stroke-width="0.8" class="segment" data-series="{text(series.key)}"'
+        f' data-week="{monday.isoformat()}" data-value="{value}"><title>{tip}</title></rect>'
     )
 
 

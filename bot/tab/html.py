@@ -102,25 +102,21 @@ def data_table(
     the first cell of each row is its header."""
     names = list(columns)
     head = el("thead", None, el("tr", None, [el("th", {"scope": "col"}, c) for c in names]))
-    body = el(
-        "tbody",
-        None,
-        [
-            el(
-                "tr",
-                None,
-                [
-                    el("th", {"scope": "row"}, cell) if n == 0 else el("td", None, cell)
-                    for n, cell in enumerate(row)
-                ],
-            )
-            for row in rows
-        ],
-    )
+    body = markup(f"<tbody>{''.join(_row(row) for row in rows)}</tbody>")
     table = el("table", None, el("caption", None, caption) if caption else None, head, body)
     name = label or caption or f"Table: {', '.join(names[:3])}"
     region = {"class": "table-scroll", "role": "region", "aria-label": name, "tabindex": "0"}
     return el("div", region, table)
+
+
+def _row(row: Iterable[Child]) -> str:
+    """A body row as `el` would make it, as one string (a page's tables have hundreds of
+    cells)."""
+    cells = [
+        f"<td>{_joined((cell,))}</td>" if n else f'<th scope="row">{_joined((cell,))}</th>'
+        for n, cell in enumerate(row)
+    ]
+    return f"<tr>{''.join(cells)}</tr>"
 
 
 # --- cards -------------------------------------------------------------------------------
