@@ -45,7 +45,7 @@ from storage import keys, officers
 from storage.models import Officer
 from tests.rig import databases, tab_browser
 from tests.rig.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.rig.district import SITTINGBOURNE, District, build_district, local
+from tests.rig.district import FAVERSHAM, PSTF, SITTINGBOURNE, District, build_district, local
 from tests.rig.officer_day import Clock
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday 1 December, after the review
@@ -164,6 +164,7 @@ async def _newcomer_and_help(sessions: async_sessionmaker[AsyncSession]) -> None
 def _pages(district: District) -> dict[str, tuple[str, list[tuple[str, str]]]]:
     """Each role's collar and pages (a name and the fragment), the home page first."""
     sittingbourne = district.team_ids[SITTINGBOURNE]
+    faversham, pstf = district.team_ids[FAVERSHAM], district.team_ids[PSTF]
     return {
         "sergeant": (
             "S401",
@@ -180,7 +181,14 @@ def _pages(district: District) -> dict[str, tuple[str, list[tuple[str, str]]]]:
             "S402",
             [("officer-discussed", f"#officer?collar={district.discussed.collar}")],
         ),
-        "inspector": (district.inspector, [("district", "#overview")]),
+        "inspector": (
+            district.inspector,
+            [
+                ("district", "#overview"),
+                ("team-faversham", f"#overview?team={faversham}"),
+                ("team-pstf", f"#overview?team={pstf}"),
+            ],
+        ),
         "pcso": ("P401", [("week", "#week")]),
         "team-leader": ("TL401", [("leader-week", "#week")]),
     }
@@ -281,6 +289,7 @@ MEASURE = """() => {
   const past = () => shown().filter((el) => !el.parentElement.closest('.table-scroll, svg')
     && el.getBoundingClientRect().right > width + 0.5).map(describe);
   const where = (el) => el.closest('.members') ? 'members'
+    : el.closest('.open-signals') ? 'signal counts'
     : el.closest('.figures') ? 'figures' : describe(el);
   const scrolling = () => shown().filter((el) =>
     ['auto', 'scroll'].includes(getComputedStyle(el).overflowX)
@@ -453,17 +462,19 @@ async def _printed(browser: Any, url: str, fragment: str) -> dict[str, Any]:
 def test_no_page_scrolls_sideways_and_only_the_pcso_table_scrolls_in_its_box(
     looked: Looked,
 ) -> None:
-    assert len(looked.seen) == 10 * 2
+    """Nothing scrolls sideways but a table in its own labelled box: the PCSO (or team)
+    table, and on a many-team overview the open signals counted per team and kind."""
+    assert len(looked.seen) == 12 * 2
     for (name, width), seen in looked.seen.items():
         where = f"{seen.role}'s {name} at {width} px ({seen.png})"
         assert seen.errors == [], where
         assert seen.scroll_width <= width, f"{where} scrolls sideways"
         assert seen.outside == [], f"{where}: past the right edge: {seen.outside[:5]}"
-        assert set(seen.scrollers) <= {"members"}, f"{where}: {seen.scrollers}"
+        assert set(seen.scrollers) <= {"members", "signal counts"}, f"{where}: {seen.scrollers}"
         assert seen.png.stat().st_size > 0
     for name in ("overview", "team", "district"):
         phone = looked.page(name, PHONE)
-        assert phone.scrollers == ["members"], name
+        assert [s for s in phone.scrollers if s != "signal counts"] == ["members"], name
         assert phone.sticky is not None and phone.sticky["moved"] > 0
         assert phone.sticky["position"] == "sticky"
         assert abs(phone.sticky["after"] - phone.sticky["before"]) < 1, "the name column moved"
@@ -540,7 +551,12 @@ def test_charts_keep_their_names_and_figures_and_read_at_both_widths(looked: Loo
 
 def test_each_signal_is_a_compact_card_with_its_span_and_folded_evidence(looked: Looked) -> None:
     district = looked.district
-    cards = {s["key"]: s for s in looked.page("district", PHONE).signals}
+    # An inspector's district counts the signals per team; each team's page lists them.
+    cards = {
+        s["key"]: s
+        for name in ("team", "team-faversham", "team-pstf")
+        for s in looked.page(name, PHONE).signals
+    }
     for expected in district.expected.values():
         key = signal_key(expected.kind, expected.collar, expected.days[-1])
         card = cards[key]
