@@ -789,6 +789,18 @@ async def opened(chromium: Any, url: str, width: int) -> tuple[Any, list[str]]:
     return page, problems
 
 
+async def opened_as(
+    chromium: Any, tab: Browser, database_url: str, cwd: Path, clock: Clock, collar: str, width: int
+) -> tuple[Any, list[str], str]:
+    """The tab opened at `width` from a link the CLI made for `collar`, the service's clock
+    at the moment the link was made: the page, its problems and the link."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    link = dashboard_link(database_url, cwd, collar, "--url", tab.url)
+    clock.now = made_at(link)
+    page, problems = await opened(chromium, f"{tab.url}/tab/#link={link}", width)
+    return page, problems, link
+
+
 async def test_in_a_browser_a_sergeant_follows_the_tabs_links_and_the_back_button(
     chromium: Any,
     local_tab: Browser,
@@ -798,10 +810,9 @@ async def test_in_a_browser_a_sergeant_follows_the_tabs_links_and_the_back_butto
     sessions: Any,
     sample_roster: Any,
 ) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    link = dashboard_link(database_url, tmp_path, "S101", "--url", local_tab.url)
-    clock.now = made_at(link)
-    page, problems = await opened(chromium, f"{local_tab.url}/tab/#link={link}", 1280)
+    page, problems, link = await opened_as(
+        chromium, local_tab, database_url, tmp_path, clock, "S101", 1280
+    )
     await until(page, SIGNED_IN)
     await until(page, SHOWN)
     assert await page.text_content("#who") == "Chris Walker (S101) · Sergeant"
@@ -850,10 +861,9 @@ async def test_in_a_browser_a_pcso_on_a_phone_sees_their_week_and_is_told_no(
     clock: Clock,
     sample_roster: Any,
 ) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    link = dashboard_link(database_url, tmp_path, "P301", "--url", local_tab.url)
-    clock.now = made_at(link)
-    page, problems = await opened(chromium, f"{local_tab.url}/tab/#link={link}", 375)
+    page, problems, _ = await opened_as(
+        chromium, local_tab, database_url, tmp_path, clock, "P301", 375
+    )
     await until(page, SHOWN)
     assert page.url.endswith("/tab/#week")
     assert await page.text_content("#who") == "Alex Carter (P301) · PCSO"
