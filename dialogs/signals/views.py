@@ -38,7 +38,10 @@ from storage.models import Officer
 
 VERB = "signal.discussed"
 NOTE_MAX = 1000
-HOW = "Mark each one discussed with its button, or type discussed KEY and your note."
+HOW = (
+    "In the chat, mark each one discussed with its button on the review card, or type "
+    "discussed KEY and your note."
+)
 COLUMNS = ("signal_key", "evidence")
 
 
