@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from bot.turns import APOLOGY, REFUSAL
 from dialogs import build_router
 from dialogs.briefing.cards import briefing_card
 from dialogs.briefing.models import AttendanceAnswer
+from dialogs.bwv.models import BwvAnswer
 from dialogs.core import Action, Card, Field, Fold, Reply, Section, Table
 from dialogs.officer_day import ABSENCE_REASONS
 from storage.models import ConversationRef, Delivery, Officer, ProcessedActivity, Team
@@ -400,6 +401,30 @@ async def test_a_briefing_button_records_the_answer_and_updates_the_card(
     await slack_api.wait_for("chat.update", 2)
     assert [a.attendance for a in await answers(sessions)] == ["sick", "in_person"]
     assert "*Your answer*\nIn person" in slack_api.messages[card.ts].seen()
+    assert len(slack_api.of("chat.postMessage")) == 1  # updated in place, never re-posted
+
+
+async def test_the_bwv_answer_and_the_vulnerable_contact_by_slack_buttons(
+    sample_roster, slack_api, start_slack_bot, http, sessions, clock
+):
+    """`bwv.confirm` over Slack: a typed category, then the vulnerable-contact button on the
+    card it answers with; each tap keeps the other answer, and the card is updated in place."""
+    clock.now = TUESDAY + timedelta(hours=7, minutes=30)  # 15:35, after the BWV reminder
+    pcso = SlackUser(http, await start_slack_bot(), SECRET, "U0P301", clock)
+    await pcso.say("categorised")
+    card = await reply_to(slack_api, pcso)
+    assert "Did you engage with a vulnerable person today?" in card.seen()
+
+    pressed = await pcso.press(card, "Yes")
+    assert pressed.status == 200
+    [update] = await slack_api.wait_for("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == ("D0P301", card.ts)
+    async with sessions() as session:
+        rows = (await session.scalars(select(BwvAnswer).order_by(BwvAnswer.id))).all()
+    assert [(r.bwv_status, r.vulnerable_contact) for r in rows] == [
+        ("categorised", None),
+        ("categorised", "yes"),
+    ]
     assert len(slack_api.of("chat.postMessage")) == 1  # updated in place, never re-posted
 
 

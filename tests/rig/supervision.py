@@ -60,7 +60,12 @@ class Store:
         )
 
     def bwv(
-        self, collar: str, day: date, status: str | None, vulnerable: str | None = None
+        self,
+        collar: str,
+        day: date,
+        status: str | None,
+        vulnerable: str | None = None,
+        minute: int = 0,
     ) -> None:
         officer_id, team_id = self._home(collar)
         self.session.add(
@@ -70,7 +75,7 @@ class Store:
                 day=day,
                 bwv_status=status,
                 vulnerable_contact=vulnerable,
-                answered_at=at(day, 15, 40),
+                answered_at=at(day, 15, 40 + minute),
             )
         )
 

@@ -9,10 +9,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dialogs.bwv.models import BwvAnswer
 from dialogs.signals.kinds import VULNERABLE_NO_VPC, signal_key
 from dialogs.signals.models import SignalDiscussion
-from tests.rig.supervision import Store, at, joined_long_ago, store
+from tests.rig.supervision import at, joined_long_ago, store
 
 WEEK = [date(2026, 11, 23) + timedelta(days=n) for n in range(5)]
 MON, TUE, WED, THU, FRI = WEEK
@@ -24,28 +23,6 @@ DISCUSSED_KEY = signal_key(VULNERABLE_NO_VPC, "P303", FRI)
 DISCUSSED_NOTE = "Spoke with Morgan; the footage is now categorised"
 
 
-def bwv(
-    s: Store,
-    collar: str,
-    day: date,
-    status: str | None,
-    contact: str | None = None,
-    minute: int = 0,
-) -> None:
-    """A BWV answer row: a category (or None) and the vulnerable-contact answer."""
-    officer = s.officer[collar]
-    s.session.add(
-        BwvAnswer(
-            officer_id=officer.id,
-            team_id=officer.team_id,
-            day=day,
-            bwv_status=status,
-            vulnerable_contact=contact,
-            answered_at=at(day, 15, 40 + minute),
-        )
-    )
-
-
 async def week_of_answers(sessions: async_sessionmaker[AsyncSession]) -> None:
     await joined_long_ago(sessions)
     async with store(sessions) as s:
@@ -53,19 +30,19 @@ async def week_of_answers(sessions: async_sessionmaker[AsyncSession]) -> None:
         for day in WEEK:
             s.attend("P301", day, "in_person")  # Monday's change: the latest counts
             s.attend("TL201", day, "remote")
-            bwv(s, "P301", day, "categorised")
+            s.bwv("P301", day, "categorised")
         for day, absence in zip(WEEK, ABSENCES, strict=True):
             s.attend("P302", day, absence)
         s.away("P303", MON, WED, "annual_leave")
         s.attend("P303", WED, "in_person")  # answered while booked away: the answer counts
         s.attend("P303", THU, "annual_leave")
-        bwv(s, "P301", WED, "categorised", "yes", minute=5)
-        bwv(s, "P302", MON, "categorised")  # not on duty: not counted as answered
-        bwv(s, "P303", FRI, None, "yes")  # a contact with no category: not an answer
-        bwv(s, "P304", MON, "no_footage", "yes")
-        bwv(s, "TL201", MON, "need_help")
-        bwv(s, "TL201", TUE, "need_help")
-        bwv(s, "TL201", TUE, "categorised", minute=5)  # the latest counts
+        s.bwv("P301", WED, "categorised", "yes", minute=5)
+        s.bwv("P302", MON, "categorised")  # not on duty: not counted as answered
+        s.bwv("P303", FRI, None, "yes")  # a contact with no category: not an answer
+        s.bwv("P304", MON, "no_footage", "yes")
+        s.bwv("TL201", MON, "need_help")
+        s.bwv("TL201", TUE, "need_help")
+        s.bwv("TL201", TUE, "categorised", minute=5)  # the latest counts
         for day in (MON, TUE, TUE, THU, SATURDAY):  # Tuesday corrected; Saturday's extra
             s.team_return(CSU, day)
         s.pcso_return("P301", MON, vulnerable_engagements=2)
