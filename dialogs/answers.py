@@ -2,7 +2,10 @@
 the one rule for a re-submission of anything recorded.
 
 Every answer is a new row, so changes are kept; "latest" means the row with the highest id
-for that officer and day (ids grow in commit order within one officer's answers). A mapped
+for that officer and day (ids grow in commit order within one officer's answers). The
+database marks it (`latest`, per officer, team and day) as rows are added or removed, so
+views over many officer-days (the tab's trends, the signals) read the answers that count
+from a partial index instead of working them out each time. A mapped
 class that derives from `DailyAnswer` is such an answer; its `__content__` names the
 columns that say what the answer is.
 
@@ -24,7 +27,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, func, select
+from sqlalchemy import Boolean, Date, ForeignKey, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -43,6 +46,10 @@ class DailyAnswer(Base):
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
+    latest: Mapped[bool] = mapped_column(Boolean, server_default=false(), deferred=True)
+    """Whether this is the officer's latest answer for the team and day: kept by the
+    database's triggers on every insert and delete (migration 0008), never written by the
+    code, and read in SQL (`sections.latest_per_day`, the signals), not from a loaded row."""
 
 
 Answer = TypeVar("Answer", bound=DailyAnswer)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialogs.answers import DailyAnswer
@@ -24,6 +24,18 @@ class BwvAnswer(DailyAnswer):
         # The officer and id too: the latest answer per officer and day from the index alone.
         Index("ix_bwv_answers_team_day", "team_id", "day", "officer_id", "id"),
         Index("ix_bwv_answers_officer_day", "officer_id", "day"),
+        # The answers that count (`DailyAnswer.latest`) with what the trends read of them.
+        Index(
+            "ix_bwv_answers_latest",
+            "team_id",
+            "day",
+            "officer_id",
+            "bwv_status",
+            "vulnerable_contact",
+            "latest",
+            sqlite_where=text("latest"),
+            postgresql_where=text("latest"),
+        ),
     )
     __retention__ = "day"
     __content__ = ("bwv_status", "vulnerable_contact")

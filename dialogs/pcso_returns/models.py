@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialogs.answers import DailyAnswer
@@ -21,6 +21,17 @@ class PcsoReturn(DailyAnswer):
     __table_args__ = (
         Index("ix_pcso_returns_team_day", "team_id", "day"),
         Index("ix_pcso_returns_officer_day", "officer_id", "day"),
+        # The answers that count (`DailyAnswer.latest`) with what the trends read of them.
+        Index(
+            "ix_pcso_returns_latest",
+            "team_id",
+            "day",
+            "officer_id",
+            "vulnerable_engagements",
+            "latest",
+            sqlite_where=text("latest"),
+            postgresql_where=text("latest"),
+        ),
     )
     __retention__ = "day"
     __content__ = (*COUNT_FIELDS, "notes")
