@@ -95,7 +95,7 @@ async def test_the_database_marks_each_days_latest_answer_whoever_writes_it(
         )
     async with engine.begin() as connection:  # as the bench loads rows
         await connection.execute(
-            insert(AttendanceAnswer.__table__),
+            insert(AttendanceAnswer),
             [
                 {
                     "officer_id": one.id,
