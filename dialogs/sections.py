@@ -21,27 +21,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
     and_,
     case,
-    cast,
     false,
-    func,
     literal,
     not_,
     or_,
     select,
     true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from dialogs.core import Section
 from dialogs.people import Person, joined_on, people, person
 from dialogs.presence import Presence
-from storage.models import MEMBER_ROLES, Officer, Team
+from storage.models import Officer, Team
 
 # --- the morning review ------------------------------------------------------------------
 
@@ -446,7 +445,9 @@ class TrendContext:
         return DaysOff(planned=found)
 
     def scope(self, table: Any) -> ColumnElement[bool]:
-        """The teams' rows in the window, none from before the officer joined the roster."""
+        """The rows of the teams' members now, each in the team they are in (a row an
+        officer left in another team is not theirs here), in the window, none from before
+        the officer joined the roster."""
         joiners = [
             and_(table.officer_id == m.id, table.day < since)
             for members in self.members.values()
@@ -457,6 +458,9 @@ class TrendContext:
             table.team_id.in_(self.team_ids),
             table.day >= self.weeks.first,
             table.day <= self.weeks.last,
+            tuple_(table.team_id, table.officer_id).in_(sorted(self._member_keys))
+            if self._member_keys
+            else false(),
             not_(or_(*joiners)) if joiners else true(),
         )
 
@@ -502,26 +506,20 @@ class TrendContext:
         return or_(false(), *(clause(table) for clause in self.absences))
 
     def by_key(self, rows: Any, *figures: ColumnElement[Any]) -> Select[Any]:
-        """`figures` (sums) of `rows` (a subquery with `team_id`, `officer_id` and `week`)
-        per member and week, or, per team, per team and week over the team's members now
-        (an officer's rows left in another team are not counted)."""
+        """`figures` (sums) of `rows` (a subquery of rows in `scope`, with `team_id`,
+        `officer_id` and `day`) per member and week, or per team and week."""
+        week = self.weeks.bucket(rows.c.day).label("week")
         if self.by_officer:
-            return select(rows.c.team_id, rows.c.officer_id, rows.c.week, *figures).group_by(
-                rows.c.team_id, rows.c.officer_id, rows.c.week
+            return select(rows.c.team_id, rows.c.officer_id, week, *figures).group_by(
+                rows.c.team_id, rows.c.officer_id, week
             )
-        return (
-            select(rows.c.team_id, literal(TEAM), rows.c.week, *figures)
-            .join(
-                Officer,
-                and_(
-                    Officer.id == rows.c.officer_id,
-                    Officer.team_id == rows.c.team_id,
-                    Officer.active.is_(True),
-                    Officer.role.in_(MEMBER_ROLES),
-                ),
-            )
-            .group_by(rows.c.team_id, rows.c.week)
-        )
+        return select(rows.c.team_id, literal(TEAM), week, *figures).group_by(rows.c.team_id, week)
+
+    async def rows(self, statement: Executable) -> Sequence[Any]:
+        """The rows of a statement of columns, through the session's connection (plain
+        rows: no ORM loading for what is only numbers)."""
+        connection = await self.session.connection()
+        return (await connection.execute(statement)).all()
 
     def counts(self, key: Key) -> bool:
         """Whether a row read back from `by_key` is one of the context's."""
@@ -552,22 +550,15 @@ class TrendSection:
     load: TrendLoad
 
 
-LATEST = 64
-"""`latest_per_day` packs the latest row's id and a code below this into one number."""
-
-
 def latest_per_day(
     trend: TrendContext, table: Any, code: ColumnElement[int], *where: ColumnElement[bool]
 ) -> Any:
-    """A subquery of the latest answer (the highest id) of each officer, team and day in
-    the trend's scope: `team_id`, `officer_id`, `day` and `latest`, the answer's `code`
-    (0 to 63, what the part needs of it) read back as `latest % LATEST`. One `GROUP BY` in
-    the order of the (team_id, day, officer_id, id) index, with no join of the table to
-    itself."""
-    packed = cast(table.id, BigInteger) * LATEST + code
+    """A subquery of the answer that counts (`DailyAnswer.latest`) of each officer, team
+    and day in the trend's scope: `team_id`, `officer_id`, `day` and `code`, what the part
+    needs of the answer. Read from the table's partial index of the latest answers
+    (`ix_<table>_latest`), in its (team_id, day, officer_id) order."""
     return (
-        select(table.team_id, table.officer_id, table.day, func.max(packed).label("latest"))
-        .where(trend.scope(table), *where)
-        .group_by(table.team_id, table.day, table.officer_id)
+        select(table.team_id, table.officer_id, table.day, code.label("code"))
+        .where(table.latest, trend.scope(table), *where)
         .subquery()
     )

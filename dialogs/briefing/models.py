@@ -35,7 +35,7 @@ class AttendanceAnswer(DailyAnswer):
             "officer_id",
             "attendance",
             "latest",
-            sqlite_where=text("latest"),
+            sqlite_where=text("latest = 1"),  # as SQLAlchemy writes `.where(latest)`
             postgresql_where=text("latest"),
         ),
     )

@@ -12,14 +12,13 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, exists, func
 
 from dialogs.briefing.cards import ANSWER_TITLES
 from dialogs.briefing.models import ATTENDANCE_ANSWERS, PLANNED_OFF, PRESENT, AttendanceAnswer
 from dialogs.officer_day import ABSENCE_REASONS
 from dialogs.sections import (
     ATTENDANCE_CHART,
-    LATEST,
     RATES_CHART,
     TEAM,
     Cell,
@@ -50,19 +49,14 @@ KEYS = (*ATTENDANCE_ANSWERS, ON_AWAY, PRESENT_NOT_AWAY, PLANNED_OFF_NOT_AWAY, SA
 def said_absence(table: Any) -> ColumnElement[bool]:
     """SQL true where the officer's latest briefing answer for the row's team and day is an
     absence (sick, rest day...): `queries.said_absences`, per row."""
-    latest = (
-        select(AttendanceAnswer.attendance)
-        .where(
-            AttendanceAnswer.officer_id == table.officer_id,
-            AttendanceAnswer.team_id == table.team_id,
-            AttendanceAnswer.day == table.day,
-        )
-        .order_by(AttendanceAnswer.id.desc())
-        .limit(1)
-        .scalar_subquery()
+    answer = AttendanceAnswer
+    return exists().where(  # one probe of the latest answers' index per row
+        answer.latest,
+        answer.team_id == table.team_id,
+        answer.day == table.day,
+        answer.officer_id == table.officer_id,
+        answer.attendance.in_(ABSENCE_REASONS),
     )
-    # No answer is no absence (false, never SQL's unknown, which `NOT` would keep unknown).
-    return func.coalesce(latest, "").in_(ABSENCE_REASONS)
 
 
 Week = dict[str, int]
@@ -160,17 +154,11 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     answer = AttendanceAnswer
     code = case(CODES, value=answer.attendance, else_=0)
     latest = latest_per_day(trend, answer, code, trend.briefing_day(answer))
-    days = select(
-        latest.c.team_id,
-        latest.c.officer_id,
-        trend.weeks.bucket(latest.c.day).label("week"),
-        (latest.c.latest % LATEST).label("code"),
-    ).subquery()
-    rows = trend.by_key(days, *(_sum(days.c.code == n) for n in CODES.values()))
+    rows = trend.by_key(latest, *(_sum(latest.c.code == n) for n in CODES.values()))
     weeks: dict[tuple[int, int, int], Week] = {}
-    for team_id, officer_id, week, *counts in await trend.session.execute(rows):
+    for team_id, officer_id, week, *sums in await trend.rows(rows):
         if trend.counts((team_id, officer_id)):
-            found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, counts, strict=True))
+            found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, sums, strict=True))
             weeks[(team_id, officer_id, week)] = found
     on_away = await _on_away(trend)
     for key, counts in weeks.items():
@@ -189,7 +177,7 @@ async def _on_away(trend: TrendContext) -> dict[tuple[int, int, int], Counter[st
     if not trend.away:
         return {}
     answer = AttendanceAnswer
-    rows = await trend.session.execute(
+    rows = await trend.rows(
         trend.on_away(
             answer, answer.id, answer.team_id, answer.officer_id, answer.day, answer.attendance
         )

@@ -33,7 +33,7 @@ class BwvAnswer(DailyAnswer):
             "bwv_status",
             "vulnerable_contact",
             "latest",
-            sqlite_where=text("latest"),
+            sqlite_where=text("latest = 1"),  # as SQLAlchemy writes `.where(latest)`
             postgresql_where=text("latest"),
         ),
     )

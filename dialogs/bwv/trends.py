@@ -13,7 +13,6 @@ from sqlalchemy import and_, case, func, select
 
 from dialogs.bwv.models import BwvAnswer
 from dialogs.sections import (
-    LATEST,
     RATES_CHART,
     VULNERABLE_CHART,
     Cell,
@@ -110,14 +109,14 @@ async def load_trend(trend: TrendContext) -> TrendPart:
         (answer.vulnerable_contact == "yes", CONTACT_CODE), else_=0
     )
     latest = latest_per_day(trend, answer, code)
-    status = latest.c.latest % CONTACT_CODE
-    contact = (latest.c.latest % LATEST) // CONTACT_CODE
+    status = latest.c.code % CONTACT_CODE
+    contact = latest.c.code // CONTACT_CODE
     on_duty = case((trend.off_duty(latest.c), 0), else_=1)
     answered = case((and_(status > 0, trend.briefing_day(latest.c)), on_duty), else_=0)
     days = select(
         latest.c.team_id,
         latest.c.officer_id,
-        trend.weeks.bucket(latest.c.day).label("week"),
+        latest.c.day,
         answered.label("answered"),
         contact.label("contact"),
         case((and_(contact == 1, status == STATUS["categorised"]), 1), else_=0).label("vpc"),
@@ -132,9 +131,7 @@ async def load_trend(trend: TrendContext) -> TrendPart:
             int(contacts),
             int(categorised),
         )
-        for team_id, officer_id, week, answered, contacts, categorised in (
-            await trend.session.execute(rows)
-        )
+        for team_id, officer_id, week, answered, contacts, categorised in await trend.rows(rows)
         if trend.counts((team_id, officer_id))
     }
     return BwvTrend(weeks)
@@ -149,7 +146,7 @@ async def _answered_on_away(trend: TrendContext) -> dict[tuple[int, int, int], i
     columns = (answer.id, answer.team_id, answer.officer_id, answer.day, answer.bwv_status)
     away = trend.on_away(answer, *columns).subquery()
     said_off = case((trend.off_duty(away.c), 1), else_=0)
-    rows = await trend.session.execute(select(away, said_off))
+    rows = await trend.rows(select(away, said_off))
     latest: dict[tuple[int, int, date], tuple[int, bool]] = {}
     for row_id, team_id, officer_id, day, status, said in rows:
         if row_id > latest.get((team_id, officer_id, day), (0, False))[0]:

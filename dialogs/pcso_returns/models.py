@@ -29,7 +29,7 @@ class PcsoReturn(DailyAnswer):
             "officer_id",
             "vulnerable_engagements",
             "latest",
-            sqlite_where=text("latest"),
+            sqlite_where=text("latest = 1"),  # as SQLAlchemy writes `.where(latest)`
             postgresql_where=text("latest"),
         ),
     )

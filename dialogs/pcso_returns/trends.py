@@ -32,22 +32,17 @@ class PcsoReturnsTrend(TrendPart):
 
 
 async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the latest return per member and day in the window, per member (or
-    team) and week."""
-    latest = (
-        select(func.max(PcsoReturn.id))
-        .where(trend.scope(PcsoReturn))
-        .group_by(PcsoReturn.team_id, PcsoReturn.day, PcsoReturn.officer_id)
-    )
+    """One statement: the latest return of each member and day in the window, summed per
+    member (or team) and week."""
     days = (
         select(
             PcsoReturn.team_id,
             PcsoReturn.officer_id,
-            trend.weeks.bucket(PcsoReturn.day).label("week"),
+            PcsoReturn.day,
             PcsoReturn.vulnerable_engagements,
         )
-        .where(PcsoReturn.id.in_(latest))
+        .where(PcsoReturn.latest, trend.scope(PcsoReturn))
         .subquery()
     )
-    found = await trend.session.execute(trend.by_key(days, func.sum(days.c.vulnerable_engagements)))
+    found = await trend.rows(trend.by_key(days, func.sum(days.c.vulnerable_engagements)))
     return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found if trend.counts((t, o))})

@@ -86,5 +86,5 @@ async def load_trend(trend: TrendContext) -> TrendPart:
         .where(TeamReturn.id.in_(latest))
         .group_by(TeamReturn.team_id, "week")
     )
-    found = await trend.session.execute(rows)
+    found = await trend.rows(rows)
     return ReturnsTrend({(t, w): (int(days), int(vulnerable)) for t, w, days, vulnerable in found})

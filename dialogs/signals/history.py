@@ -127,16 +127,16 @@ async def _latest(
     days: tuple[date, date],
     wanted: ColumnElement[bool],
 ) -> list[Any]:
-    """The answers that count (the highest id for each officer and day) that are `wanted`,
-    columns only."""
+    """The answers that count (`DailyAnswer.latest`) that are `wanted`, columns only, by id:
+    an officer who answered for the day in two teams (they moved) has the newer last."""
     first, last = days
-    newest = (
-        select(func.max(model.id))
-        .where(model.officer_id.in_(ids), model.day >= first, model.day <= last)
-        .group_by(model.officer_id, model.day)
-    )
     columns = [model.__table__.c[name] for name in ("officer_id", "day", *model.__content__)]
-    query = select(*columns).where(model.id.in_(newest), wanted)
+    query = (
+        select(*columns)
+        .where(model.latest, model.officer_id.in_(ids), model.day >= first, model.day <= last)
+        .where(wanted)
+        .order_by(model.id)
+    )
     return list((await session.execute(query)).all())
 
 

@@ -76,7 +76,7 @@ def upgrade() -> None:
             f"ix_{table}_latest",
             table,
             ["team_id", "day", "officer_id", *columns, "latest"],
-            sqlite_where=sa.text("latest"),
+            sqlite_where=sa.text("latest = 1"),  # as SQLAlchemy writes `WHERE latest`
             postgresql_where=sa.text("latest"),
         )
         for statement in (_postgresql_triggers if postgresql else _sqlite_triggers)(table):
