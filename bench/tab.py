@@ -8,7 +8,8 @@ sergeants and 3 inspectors, and an admin) with one month, three months (the tab'
 weeks full) and a year of history, vulnerable contacts on about one BWV answer in seven.
 Each page is rendered as `render_page` renders it for the server, on Tue 1 Dec 2026 at
 09:00, in alternating rounds over the databases: a sergeant's overview (3 teams, a row
-per PCSO), an inspector's (10 teams) and an admin's (30 teams, a row per team), one team's
+per PCSO), an inspector's (10 teams, a row per team), an admin's (the force's three
+districts, each opening its overview) and one district's as the admin opens it, one team's
 page (`#overview?team=ID`, a row per PCSO), an officer page, a review page and a PCSO's
 week. It prints the median and 90th percentile per page, the SQL statements one page runs,
 and the ratio of each median to the one-month median of the same page: a ratio near 1.0
@@ -38,6 +39,7 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 
 from bench.review import (
+    DISTRICTS,
     JOINED,
     PG_URL,
     ROUNDS,
@@ -83,6 +85,9 @@ ASKS = {
     "overview, sergeant": Ask("overview", lambda n: SERGEANTS[n % 10], lambda n: {}),
     "overview, inspector": Ask("overview", lambda n: INSPECTORS[n % 3], lambda n: {}),
     "overview, admin": Ask("overview", lambda n: ADMIN, lambda n: {}),
+    "district, admin": Ask(
+        "overview", lambda n: ADMIN, lambda n: {"district": f"District {n % DISTRICTS}"}
+    ),
     "team view": Ask("overview", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),
     "officer": Ask("officer", lambda n: ADMIN, lambda n: {"collar": _collar(_member(n))}),
     "review": Ask("review", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),

@@ -131,6 +131,20 @@ async def district_teams(session: AsyncSession, district: str) -> Sequence[Team]
     ).all()
 
 
+async def member_counts(session: AsyncSession, team_ids: Sequence[int]) -> dict[int, int]:
+    """Team id → its active members (PCSOs and team leaders), in one query."""
+    rows = await session.execute(
+        select(Officer.team_id, func.count())
+        .where(
+            Officer.team_id.in_(list(team_ids)),
+            Officer.active.is_(True),
+            Officer.role.in_(MEMBER_ROLES),
+        )
+        .group_by(Officer.team_id)
+    )
+    return {team_id: count for team_id, count in rows if team_id is not None}
+
+
 async def districts(session: AsyncSession) -> list[str]:
     """The districts that have teams, each once (case-insensitively), by name."""
     names = (await session.scalars(select(Team.district).distinct())).all()

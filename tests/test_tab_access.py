@@ -607,6 +607,7 @@ def page_paths(ids: dict[str, int]) -> dict[str, str]:
         "overview": "/tab/api/page/overview",
         "overview north": f"/tab/api/page/overview?team={north}",
         "overview pstf": f"/tab/api/page/overview?team={pstf}",
+        "overview maidstone": "/tab/api/page/overview?district=maidstone",
         "review north": f"/tab/api/page/review?team={north}&date=2026-11-30",
         "review pstf today": f"/tab/api/page/review?team={pstf}",
         "officer P301 (north)": "/tab/api/page/officer?collar=P301",
@@ -620,7 +621,14 @@ ALLOWED = {
     "S101": set(page_paths({NORTH: 0, PSTF: 0})),
     "I501": set(page_paths({NORTH: 0, PSTF: 0})),
     "A001": set(page_paths({NORTH: 0, PSTF: 0})),
-    "S102": {"overview", "overview pstf", "review pstf today", "officer P311 (pstf)", "week"},
+    "S102": {
+        "overview",
+        "overview pstf",
+        "overview maidstone",  # their teams in the district: PSTF
+        "review pstf today",
+        "officer P311 (pstf)",
+        "week",
+    },
     "P301": {"week"},
     "TL201": {"week"},
 }
@@ -716,6 +724,8 @@ async def test_a_sergeant_opens_a_link_from_the_cli_and_sees_their_teams(
         ("page/overview?team=1%00", 400),
         ("page/overview?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9", 400),
         ("page/overview?%3Cscript%3E=1", 400),
+        ("page/overview?district=%20", 400),
+        ("page/overview?district=Swale", 404),
     ],
 )
 async def test_bad_page_requests_are_4xx_in_words_and_audit_nothing(
@@ -727,6 +737,21 @@ async def test_bad_page_requests_are_4xx_in_words_and_audit_nothing(
     assert answer.status == status, (path, answer.body)
     assert answer.error and "Traceback" not in answer.error
     assert await audit_count(sessions) == 0
+
+
+async def test_another_district_is_403_and_an_admin_opens_it(
+    teams_tab: Browser, sso: Any, sessions: Any
+) -> None:
+    async with sessions() as session, session.begin():
+        session.add(Team(name="Swale NPT", district="Swale"))
+    path = "/tab/api/page/overview?district=Swale"
+    answer = await teams_tab.get(path, sso("I501"))
+    assert (answer.status, answer.body["reason"]) == (403, "not_yours")
+    assert_a_page(await teams_tab.get(path, sso("A001")), "A001: Swale")
+    home = await teams_tab.get("/tab/api/page/overview", sso("A001"))
+    assert_a_page(home, "A001: the districts")
+    assert home.body["title"] == "Supervision: your districts"
+    assert await audit_count(sessions) == 2  # the two pages shown, not the refusal
 
 
 async def test_a_page_is_signed_in_before_anything_else(teams_tab: Browser, sessions: Any) -> None:

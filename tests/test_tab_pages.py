@@ -288,3 +288,45 @@ async def test_no_page_lists_an_officer_off_the_roster(recorded, sessions):
         teams = (await session.scalars(select(Team))).all()
         assert {t.name for t in teams} == {CSU, PSTF}
         assert await session.scalar(select(func.count()).select_from(Officer)) == 12
+
+
+async def test_an_admin_over_several_districts_opens_each_as_its_inspector_sees_it(
+    recorded, sessions
+):
+    async with sessions() as session, session.begin():
+        session.add(Team(name="Swale NPT", district="Swale"))
+    districts = await page(sessions, "A001", "overview")
+    assert districts.title == "Supervision: your districts"
+    assert districts.shown == {
+        "page": "overview",
+        "districts": "Maidstone, Swale",
+        "day": "2026-12-01",
+    }
+    html = districts.html
+    assert (
+        'href="#overview?district=Maidstone"' in html and 'href="#overview?district=Swale"' in html
+    )
+    assert '<figure class="chart"' not in html  # the figures are read district by district
+    members = re.findall(r'data-key="members">(\d+)<', html)
+    assert members == ["8", "0"]  # Maidstone's PCSOs and team leaders (S101's 8 rows); none yet
+    maidstone = await page(sessions, "A001", "overview", district="maidstone")
+    assert maidstone.shown["district"] == "Maidstone"
+    assert maidstone.shown["teams"] == f"{CSU}, {PSTF}"
+    inspector = await page(sessions, "I501", "overview")
+    # The district as the admin opens it is the district as its inspector sees it.
+    assert maidstone.html.replace('aria-current="page" ', "").count("<tr") == inspector.html.count(
+        "<tr"
+    )
+    assert re.findall(r'data-count="\d+"', maidstone.html) == re.findall(
+        r'data-count="\d+"', inspector.html
+    )
+    swale = await page(sessions, "A001", "overview", district="Swale")
+    assert swale.shown["teams"] == "Swale NPT"
+    assert await refused(sessions, "I501", "overview", district="Swale") == (
+        403,
+        "That district is not one of yours.",
+    )
+    assert await refused(sessions, "A001", "overview", district="Kent Downs") == (
+        404,
+        "There is no such district.",
+    )

@@ -100,8 +100,8 @@ async def check_page(
     pages: Sequence[str],
 ) -> None:
     """Refuse, before the page is drawn, a page that is not there (404), one that is not for
-    the viewer's role (403), or a team or officer they do not supervise (403; 404 if there is
-    no such team or officer)."""
+    the viewer's role (403), or a team, officer or district they do not supervise (403; 404
+    if there is no such team, officer or district)."""
     if name not in pages:
         raise Refusal(404, "not_found", "There is no such page in the tab.")
     if name != OWN_WEEK and not supervises(officer):
@@ -115,6 +115,8 @@ async def check_page(
         await _check_team(session, params["team"], visible)
     if "collar" in params:
         await _check_officer(session, params["collar"], visible)
+    if "district" in params:
+        await _check_district(session, params["district"], teams)
 
 
 async def _check_team(session: AsyncSession, value: str, visible: set[int]) -> None:
@@ -125,6 +127,17 @@ async def _check_team(session: AsyncSession, value: str, visible: set[int]) -> N
         raise Refusal(404, "not_found", "There is no such team.")
     if team.id not in visible:
         raise Refusal(403, "not_yours", "That team is not one of yours.")
+
+
+async def _check_district(session: AsyncSession, name: str, teams: Sequence[Team]) -> None:
+    wanted = name.strip().casefold()
+    if not wanted:
+        raise bad_request("district must be a district's name")
+    if any(team.district.casefold() == wanted for team in teams):
+        return
+    if not await officers.district_teams(session, name.strip()):
+        raise Refusal(404, "not_found", "There is no such district.")
+    raise Refusal(403, "not_yours", "That district is not one of yours.")
 
 
 async def _check_officer(session: AsyncSession, collar: str, visible: set[int]) -> None:

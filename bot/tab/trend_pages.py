@@ -13,7 +13,16 @@ from markupsafe import Markup
 from bot.tab.charts import figure_text, grouped_bars, rate_lines, sparkline, stacked_bars
 from bot.tab.html import Child, data_table, el, link, markup, text
 from bot.tab.signal_list import discussed, open_signals
-from bot.tab.view import PageError, Request, Shown, officer_link, review_link, team_names
+from bot.tab.view import (
+    PageError,
+    Request,
+    Shown,
+    district_link,
+    districts_of,
+    officer_link,
+    review_link,
+    team_names,
+)
 from dialogs.sections import (
     ATTENDANCE_CHART,
     RATES_CHART,
@@ -69,12 +78,27 @@ def per_team(request: Request, teams: Sequence[Team]) -> bool:
 
 
 async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
-    """The viewer's teams (or the one in `team`): the charts, a row per PCSO (or, over
-    many teams, per team), the open signals, and the links to today's reviews."""
+    """The viewer's teams (or the one in `team`, or a district's in `district`): the charts,
+    a row per PCSO (or, over many teams, per team), the open signals, and the links to
+    today's reviews. Teams in more than one district, with a row per team (an admin's
+    force), open on the list of districts instead."""
     chosen = await request.team()
-    teams = [chosen] if chosen else sorted(request.teams, key=lambda t: t.name)
-    title = f"Supervision: {chosen.name}" if chosen else "Supervision: your teams"
+    district = None if chosen else await request.district()
+    if chosen:
+        teams = [chosen]
+        title = f"Supervision: {chosen.name}"
+    elif district:
+        teams = [t for t in request.teams if t.district.casefold() == district.casefold()]
+        title = f"Supervision: {district}"
+    else:
+        teams = list(request.teams)
+        title = "Supervision: your teams"
+        if per_team(request, teams) and len(districts_of(teams)) > 1:
+            return await districts_page(request)
+    teams.sort(key=lambda t: t.name)
     shown = {"teams": team_names(teams), "day": request.today.isoformat()}
+    if district:
+        shown["district"] = district
     if not teams:
         html = el("div", {"class": "page page-overview"}, el("p", None, NO_TEAMS))
         return title, html, shown
@@ -99,7 +123,7 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
     html = el(
         "div",
         {"class": "page page-overview"},
-        _team_choice(request.teams, chosen),
+        _team_choice(request.teams, chosen, district),
         window(trends),
         _reviews(teams, request),
         signals_by_team(teams, signals) if by_team else open_signals(signals),
@@ -108,6 +132,51 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
         discussed(history, request.zone, heading="Signals discussed in the twelve weeks"),
     )
     return title, html, shown
+
+
+async def districts_page(request: Request) -> tuple[str, Markup, Shown]:
+    """The districts of the viewer's teams (an admin's force), each opening its overview as
+    its inspector sees it: the force's figures are read district by district, as the
+    chain of command returns them, and a page stays one district's size."""
+    names = districts_of(request.teams)
+    counts = await officers.member_counts(request.session, [t.id for t in request.teams])
+    rows = []
+    for name in names:
+        teams = sorted(
+            (t for t in request.teams if t.district.casefold() == name.casefold()),
+            key=lambda t: t.name,
+        )
+        rows.append(
+            (
+                link(district_link(name), name),
+                _comma([link(f"#overview?team={t.id}", t.name) for t in teams]),
+                el(
+                    "span",
+                    {"class": "figure", "data-key": "members"},
+                    sum(counts.get(t.id, 0) for t in teams),
+                ),
+            )
+        )
+    html = el(
+        "div",
+        {"class": "page page-overview page-districts"},
+        _team_choice(request.teams, None, None),
+        el(
+            "p",
+            {"class": "note"},
+            "Your teams are in more than one district. A district's name opens its "
+            "overview, as its inspector sees it: twelve weeks of charts, a row per team and "
+            "its open signals; a team's name opens the team's page.",
+        ),
+        el(
+            "section",
+            {"class": "members districts"},
+            el("h3", None, "Districts"),
+            data_table(["District", "Teams", "Members"], rows),
+        ),
+    )
+    shown = {"districts": ", ".join(names), "day": request.today.isoformat()}
+    return "Supervision: your districts", html, shown
 
 
 NO_TEAMS = "You have no teams on the roster to supervise. Ask your administrator."
@@ -187,12 +256,23 @@ def window(trends: Trends) -> Markup:
     )
 
 
-def _team_choice(teams: Sequence[Team], chosen: Team | None) -> Markup | None:
+def _team_choice(teams: Sequence[Team], chosen: Team | None, district: str | None) -> Markup | None:
+    """Links to the viewer's other overviews: all their teams and each team; or, over
+    several districts, all districts, each district and the teams of the one open."""
     if len(teams) < 2:
         return None
-    items = [("#overview", "All your teams", chosen is None)] + [
+    names = districts_of(teams)
+    if len(names) < 2:
+        items = [("#overview", "All your teams", chosen is None)]
+        shown = list(teams)
+    else:
+        here = district or (chosen.district if chosen else None)
+        items = [("#overview", "All districts", chosen is None and district is None)]
+        items += [(district_link(n), n, district == n and chosen is None) for n in names]
+        shown = [t for t in teams if here and t.district.casefold() == here.casefold()]
+    items += [
         (f"#overview?team={t.id}", t.name, chosen is not None and chosen.id == t.id)
-        for t in sorted(teams, key=lambda t: t.name)
+        for t in sorted(shown, key=lambda t: t.name)
     ]
     return el(
         "nav",

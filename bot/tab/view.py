@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from storage.models import MEMBER_ROLES, Officer, Team
 Shown = dict[str, str]
 TEAM_ID = re.compile(r"^\d{1,9}$")
 COLLAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
+DISTRICT_LENGTH = 80  # as long as the roster's district names may be
 
 
 class PageError(Exception):
@@ -59,6 +61,21 @@ class Request:
             raise PageError(404, "There is no such team.")
         raise PageError(403, "That team is not one of yours.")
 
+    async def district(self) -> str | None:
+        """The district the `district` parameter names (as the roster spells it), if the
+        viewer sees its teams (None when the parameter is absent)."""
+        raw = (self.params.get("district") or "").strip()
+        if not raw:
+            return None
+        if len(raw) > DISTRICT_LENGTH:
+            raise PageError(400, "The district parameter must be a district's name.")
+        mine = [t.district for t in self.teams if t.district.casefold() == raw.casefold()]
+        if mine:
+            return mine[0]
+        if not await officers.district_teams(self.session, raw):
+            raise PageError(404, "There is no such district.")
+        raise PageError(403, "That district is not one of yours.")
+
     async def member(self) -> tuple[Officer, Team]:
         """The PCSO or team leader the `collar` parameter names, in one of the viewer's
         teams."""
@@ -82,6 +99,19 @@ def review_link(team: Team, day: date) -> str:
 
 def officer_link(officer: Officer) -> str:
     return f"#officer?collar={officer.collar_number}"
+
+
+def district_link(district: str) -> str:
+    return f"#overview?district={quote(district)}"
+
+
+def districts_of(teams: Sequence[Team]) -> list[str]:
+    """The teams' districts, each once (case-insensitively, as the roster has them), by
+    name."""
+    found: dict[str, str] = {}
+    for team in teams:
+        found.setdefault(team.district.casefold(), team.district)
+    return sorted(found.values(), key=str.casefold)
 
 
 def team_names(teams: Sequence[Team]) -> str:
