@@ -386,10 +386,16 @@ async def prepare(name: str, url: str, *, year: bool, since: date | None = None)
 class Timings:
     ms: list[float] = field(default_factory=list)
     statements: int = 0
+    db_ms: list[float] = field(default_factory=list)
+    """Of each `ms`, the time spent executing the statements (where measured)."""
 
     @property
     def median(self) -> float:
         return statistics.median(self.ms)
+
+    @property
+    def db_median(self) -> float:
+        return statistics.median(self.db_ms) if self.db_ms else 0.0
 
     @property
     def p90(self) -> float:

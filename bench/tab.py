@@ -126,14 +126,22 @@ async def add_admin_and_contacts(database: Database) -> None:
 
 async def measure(database: Database, pages: int, into: dict[str, Timings]) -> None:
     """`pages` of each kind, timing `render_page` alone (the viewer's teams are found
-    first, as the server finds them when it signs the viewer in)."""
+    first, as the server finds them when it signs the viewer in), and of that the time
+    the database driver spends executing the page's statements (from the cursor's execute
+    to its end, rows fetched included)."""
     sessions = create_sessionmaker(database.engine)
-    statements: list[str] = []
+    statements: list[float] = []
+    started_at: list[float] = []
 
-    def count(*_args: Any) -> None:
-        statements.append("")
+    def before(*_args: Any) -> None:
+        started_at.append(time.perf_counter())
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    def after(*_args: Any) -> None:
+        statements.append(time.perf_counter() - started_at.pop())
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     try:
         for name, ask in ASKS.items():
             for n in range(pages):
@@ -157,9 +165,11 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
                         views=registered(),
                     )
                     into[name].ms.append((time.perf_counter() - started) * 1000)
+                    into[name].db_ms.append(sum(statements) * 1000)
                     into[name].statements = max(into[name].statements, len(statements))
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
 
 
 async def compare(databases: list[Database], repeat: int) -> list[str]:
@@ -183,7 +193,8 @@ def _line(database: Database, page: str, timings: Timings, baseline: float) -> s
     kind, span = database.name.split(" ", 1)
     return (
         f"{kind:<11} {page:<20} {span:<10} {database.rows:>9,} {timings.median:>10.2f} "
-        f"{timings.p90:>8.2f} {timings.statements:>11} {timings.median / baseline:>6.2f}"
+        f"{timings.p90:>8.2f} {timings.db_median:>6.2f} {timings.statements:>11} "
+        f"{timings.median / baseline:>6.2f}"
     )
 
 
@@ -236,9 +247,10 @@ async def main(repeat: int) -> None:
         f"PCSOs; median of {repeat} pages per line, in {ROUNDS} alternating rounds."
     )
     print("ratio = p50 / p50 with 1 month of history, same page, same engine, same run")
+    print("db ms = of p50's page, the median time executing its statements in the driver")
     print(
         f"{'database':<11} {'page':<20} {'history':<10} {'rows':>9} {'p50 ms':>10} "
-        f"{'p90 ms':>8} {'statements':>11} {'ratio':>6}"
+        f"{'p90 ms':>8} {'db ms':>6} {'statements':>11} {'ratio':>6}"
     )
     for run in (on_sqlite, on_postgres):
         for line in await run(repeat):

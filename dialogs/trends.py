@@ -4,14 +4,15 @@ and VPC-categorised, tasking-returns completion and vulnerable contacts, per mem
 and team leaders) or, for an overview of many teams, per team.
 
 Each part aggregates its own table in SQL over the teams' indexed `(team_id, day)` range:
-the latest answer per officer and day (the highest id, as `dialogs.answers.latest_answers`
-reads it) in one `GROUP BY` (`sections.latest_per_day`), then counted per member and week,
-or per team and week over the team's members now (`TrendContext.by_key`), so a page runs
-the same few statements whatever the number of teams and never reads more than the
-window's rows. Days booked away are read first (`router.trend_away`, a few rows) and the
-answers given on them set apart in Python; an absence an officer said (sick, rest day...)
-is a registered SQL rule (`router.trend_absence`). The definitions are the review's and
-the roll-up's (`dialogs/*/views.py`): what is due, answered and on duty.
+the answers that count (the latest per officer, team and day, which the database marks as
+answers are stored: `DailyAnswer.latest`, read from a partial index by
+`sections.latest_per_day`), counted per member and week, or per team and week over the
+team's members now (`TrendContext.by_key`), so a page runs the same few statements
+whatever the number of teams and never reads more than the window's rows. Days booked
+away are read first (`router.trend_away`, a few rows) and the answers given on them set
+apart in Python; an absence an officer said (sick, rest day...) is a registered SQL rule
+(`router.trend_absence`). The definitions are the review's and the roll-up's
+(`dialogs/*/views.py`): what is due, answered and on duty.
 """
 
 from __future__ import annotations

@@ -258,7 +258,7 @@ async def test_the_district_holds_every_signal_exactly_once(sessions, today):
     assert {s.team.id for s in found} == set(district.team_ids.values())
 
 
-async def test_find_signals_runs_a_fixed_number_of_queries(engine, sessions):
+async def test_find_signals_runs_at_most_seven_queries(engine, sessions):
     await build_district(sessions, today=TODAY)
     statements: list[str] = []
 
@@ -277,7 +277,9 @@ async def test_find_signals_runs_a_fixed_number_of_queries(engine, sessions):
             statements.clear()
             await find_signals(session, chosen, today=today, zone=ZONE)
             runs.append(len(statements))
-    assert runs[0] == runs[1] == runs[2] <= 7
+    # Seven at most, whatever the teams or the day: the tasks are read only when someone
+    # recorded a vulnerable contact in the window (the district has some on TODAY).
+    assert runs[1] == 7 and all(6 <= n <= 7 for n in runs)
 
 
 # --- through the endpoint -----------------------------------------------------------------------

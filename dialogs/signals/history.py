@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -82,7 +82,8 @@ async def load_history(
     first: date,
     last: date,
 ) -> History:
-    """Five queries (answers, away periods, BWV answers, PCSO returns, tasks)."""
+    """Five queries at most (answers, away periods, BWV answers, PCSO returns, and tasks
+    where a vulnerable contact was recorded)."""
     ids = [officer_id for officers, _ in briefing for officer_id in officers]
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     signalling = or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help")
@@ -90,14 +91,15 @@ async def load_history(
     returns = await _latest(
         session, PcsoReturn, ids, (first, last), PcsoReturn.vulnerable_engagements > 0
     )
+    answers = {(row.officer_id, row.day): (row.bwv_status, row.vulnerable_contact) for row in bwv}
+    vulnerable_returns = {(row.officer_id, row.day): row.vulnerable_engagements for row in returns}
+    contact = {day for day, (_, said) in answers.items() if said == "yes"} | set(vulnerable_returns)
     return History(
         last_answered=await _last_answered(session, briefing),
         away=await away_days(session, ids, days),
-        bwv={(row.officer_id, row.day): (row.bwv_status, row.vulnerable_contact) for row in bwv},
-        vulnerable_returns={
-            (row.officer_id, row.day): row.vulnerable_engagements for row in returns
-        },
-        referenced=await _referenced(session, list(team_ids), set(ids), first, last),
+        bwv=answers,
+        vulnerable_returns=vulnerable_returns,
+        referenced=await _referenced(session, list(team_ids), contact, first, last),
     )
 
 
@@ -141,21 +143,14 @@ async def _latest(
 
 
 async def _referenced(
-    session: AsyncSession, team_ids: list[int], ids: set[int], first: date, last: date
+    session: AsyncSession, team_ids: list[int], contact: set[Day], first: date, last: date
 ) -> frozenset[Day]:
-    """Days each officer was assigned a task that carries a reference (CAD, case, OSARA)
-    and recorded a vulnerable contact (the only days the rules ask about): the teams' tasks
-    of the window (on (team_id, day, position)), then their assignees."""
-    contact = exists().where(
-        BwvAnswer.officer_id == TaskAssignee.officer_id,
-        BwvAnswer.day == Task.day,
-        BwvAnswer.vulnerable_contact == "yes",
-    )
-    returned = exists().where(
-        PcsoReturn.officer_id == TaskAssignee.officer_id,
-        PcsoReturn.day == Task.day,
-        PcsoReturn.vulnerable_engagements > 0,
-    )
+    """Of the days an officer recorded a vulnerable contact (`contact`: the only days the
+    rules ask about), those they were assigned a task that carries a reference (CAD, case,
+    OSARA): the teams' referenced tasks of the window (on (team_id, day, position)) for
+    the officers with a contact, then their assignees. None to ask about, no query."""
+    if not contact:
+        return frozenset()
     rows = await session.execute(
         select(TaskAssignee.officer_id, Task.day)
         .select_from(Task)
@@ -165,11 +160,11 @@ async def _referenced(
             Task.day >= first,
             Task.day <= last,
             and_(Task.reference.is_not(None), func.trim(Task.reference) != ""),
-            or_(contact, returned),
+            TaskAssignee.officer_id.in_(sorted({officer_id for officer_id, _ in contact})),
         )
         .distinct()
     )
-    return frozenset((officer_id, day) for officer_id, day in rows if officer_id in ids)
+    return frozenset(day for day in rows.tuples() if day in contact)
 
 
 async def load_discussions(

@@ -1,10 +1,11 @@
 """The signals API: every signal of the teams' members over each team's rolling window
 (`find_signals`), and the history of those marked discussed (`discussed_signals`).
 
-`find_signals` runs seven queries whatever the number of teams or the length of the
-history: the members, their window of briefing answers, away periods, BWV answers, PCSO
-returns and referenced tasks (`dialogs.signals.history`), and the discussions. The rules
-themselves run in Python over what those return (`dialogs.signals.rules`).
+`find_signals` runs seven queries at most, whatever the number of teams or the length of
+the history: the members, their window of briefing answers, away periods, BWV answers, PCSO
+returns and, where a vulnerable contact was recorded, referenced tasks
+(`dialogs.signals.history`), and the discussions. The rules themselves run in Python over
+what those return (`dialogs.signals.rules`).
 """
 
 from __future__ import annotations
