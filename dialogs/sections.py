@@ -525,10 +525,6 @@ class TrendContext:
         connection = await self.session.connection()
         return (await connection.execute(statement)).all()
 
-    def counts(self, key: Key) -> bool:
-        """Whether a row read back from `by_key` is one of the context's."""
-        return not self.by_officer or self.is_member(*key)
-
 
 class TrendPart:
     """One workflow's figures over the twelve weeks, from its own table; by default none."""

@@ -268,7 +268,10 @@ def _team_choice(teams: Sequence[Team], chosen: Team | None, district: str | Non
     else:
         here = district or (chosen.district if chosen else None)
         items = [("#overview", "All districts", chosen is None and district is None)]
-        items += [(district_link(n), n, district == n and chosen is None) for n in names]
+        items += [
+            (district_link(n), n, chosen is None and (district or "").casefold() == n.casefold())
+            for n in names
+        ]
         shown = [t for t in teams if here and t.district.casefold() == here.casefold()]
     items += [
         (f"#overview?team={t.id}", t.name, chosen is not None and chosen.id == t.id)

@@ -157,9 +157,8 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     rows = trend.by_key(latest, *(_sum(latest.c.code == n) for n in CODES.values()))
     weeks: dict[tuple[int, int, int], Week] = {}
     for team_id, officer_id, week, *sums in await trend.rows(rows):
-        if trend.counts((team_id, officer_id)):
-            found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, sums, strict=True))
-            weeks[(team_id, officer_id, week)] = found
+        found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, sums, strict=True))
+        weeks[(team_id, officer_id, week)] = found
     on_away = await _on_away(trend)
     for key, counts in weeks.items():
         for into, answers in SET_APART:

@@ -132,7 +132,6 @@ async def load_trend(trend: TrendContext) -> TrendPart:
             int(categorised),
         )
         for team_id, officer_id, week, answered, contacts, categorised in await trend.rows(rows)
-        if trend.counts((team_id, officer_id))
     }
     return BwvTrend(weeks)
 

@@ -45,4 +45,4 @@ async def load_trend(trend: TrendContext) -> TrendPart:
         .subquery()
     )
     found = await trend.rows(trend.by_key(days, func.sum(days.c.vulnerable_engagements)))
-    return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found if trend.counts((t, o))})
+    return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found})
