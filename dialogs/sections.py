@@ -13,6 +13,7 @@ know about absences (`presence`, `days_off`), and the view hands every part the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,9 +22,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
     Select,
     and_,
+    bindparam,
     case,
     false,
     literal,
@@ -239,11 +243,6 @@ class TrendWeeks:
     def index(self, day: date) -> int:
         return (day - self.first).days // 7
 
-    def bucket(self, day: Any) -> ColumnElement[int]:
-        """The week (0 to 11) of a date column, in SQL."""
-        starts = self.mondays[1:]
-        return case(*((day < monday, n) for n, monday in enumerate(starts)), else_=len(starts))
-
 
 @dataclass(frozen=True)
 class Tally:
@@ -346,9 +345,132 @@ where the officer said they were not on duty that day: the rule of an absence so
 AwayDays = Mapping[int, frozenset[date]]
 """Officer id → the briefing days of the window they were booked away (since they joined)."""
 AwayLoad = Callable[["TrendContext"], Awaitable[AwayDays]]
-AwayRanges = Callable[["TrendContext"], Any]
+AwayRanges = Callable[["TrendShape"], Any]
 """A subquery of the members' booked periods overlapping the window: `officer_id`,
-`first_day`, `last_day` (the same periods as `AwayLoad` reads)."""
+`first_day`, `last_day` (the same periods as `AwayLoad` reads), with the values bound as
+`TrendShape` names them."""
+
+
+@dataclass(frozen=True)
+class TrendShape:
+    """What a trend's SQL depends on besides values: a part's statements are built once per
+    shape (`built`) and every value (the teams, the window, the members, the days) is bound
+    when they run (`TrendContext.params`), so a page does not build and compile its
+    statements again. A statement built from a shape names its values with these
+    parameters only; anything else it needs is a constant."""
+
+    by_officer: bool
+    weeks: int
+    members: bool
+    joiners: int
+    calendars: int
+    absences: tuple[AbsenceClause, ...]
+    away_ranges: tuple[AwayRanges, ...]
+
+    @staticmethod
+    def first() -> BindParameter[date]:
+        return bindparam("trend_first", type_=Date)
+
+    @staticmethod
+    def last() -> BindParameter[date]:
+        return bindparam("trend_last", type_=Date)
+
+    @staticmethod
+    def team_ids() -> BindParameter[Any]:
+        return bindparam("trend_teams", expanding=True)
+
+    @staticmethod
+    def member_ids() -> BindParameter[Any]:
+        return bindparam("trend_member_ids", expanding=True)
+
+    def in_window(self, day: Any) -> ColumnElement[bool]:
+        return and_(day >= self.first(), day <= self.last())
+
+    def scope(self, table: Any) -> ColumnElement[bool]:
+        """The rows of the teams' members now, each in the team they are in (a row an
+        officer left in another team is not theirs here), in the window, none from before
+        the officer joined the roster."""
+        joiners = [
+            and_(
+                table.officer_id == bindparam(f"trend_joiner_{n}"),
+                table.day < bindparam(f"trend_since_{n}", type_=Date),
+            )
+            for n in range(self.joiners)
+        ]
+        members: BindParameter[Any] = bindparam("trend_members", expanding=True)
+        return and_(
+            table.team_id.in_(self.team_ids()),
+            self.in_window(table.day),
+            tuple_(table.team_id, table.officer_id).in_(members) if self.members else false(),
+            not_(or_(*joiners)) if joiners else true(),
+        )
+
+    def week(self, day: Any) -> ColumnElement[int]:
+        """The week (0 to 11) of a date column."""
+        starts = [bindparam(f"trend_monday_{n}", type_=Date) for n in range(1, self.weeks)]
+        return case(*((day < monday, n) for n, monday in enumerate(starts)), else_=len(starts))
+
+    def briefing_day(self, table: Any) -> ColumnElement[bool]:
+        """SQL true on the row's team's briefing days (teams with the same days share one
+        list of dates)."""
+        return or_(
+            false(),
+            *(
+                and_(
+                    table.team_id.in_(bindparam(f"trend_calendar_teams_{n}", expanding=True)),
+                    table.day.in_(bindparam(f"trend_calendar_days_{n}", expanding=True)),
+                )
+                for n in range(self.calendars)
+            ),
+        )
+
+    def off_duty(self, table: Any) -> ColumnElement[bool]:
+        """SQL true where a registered absence says the officer was not on duty (a planned
+        absence is `away`, in Python)."""
+        return or_(false(), *(clause(table) for clause in self.absences))
+
+    def on_away(self, table: Any, *columns: Any) -> Any:
+        """`columns` of the table's rows in the window on days a booked period covers: driven
+        from the few periods onto the (officer_id, day) index, never testing each answer
+        of the window. (A row covered twice comes twice; the caller keeps the rows of the
+        members' teams, on `away` days.)"""
+        found = [
+            select(*columns)
+            .select_from(table)
+            .join(
+                ranges,
+                and_(
+                    table.officer_id == ranges.c.officer_id,
+                    table.day >= ranges.c.first_day,
+                    table.day <= ranges.c.last_day,
+                ),
+            )
+            .where(self.in_window(table.day))
+            for ranges in (load(self) for load in self.away_ranges)
+        ]
+        return union_all(*found) if len(found) > 1 else found[0]
+
+    def by_key(self, rows: Any, *figures: ColumnElement[Any]) -> Select[Any]:
+        """`figures` (sums) of `rows` (a subquery of rows in `scope`, with `team_id`,
+        `officer_id` and `day`) per member and week, or per team and week."""
+        week = self.week(rows.c.day).label("week")
+        if self.by_officer:
+            return select(rows.c.team_id, rows.c.officer_id, week, *figures).group_by(
+                rows.c.team_id, rows.c.officer_id, week
+            )
+        return select(rows.c.team_id, literal(TEAM), week, *figures).group_by(rows.c.team_id, week)
+
+
+TrendStatement = Callable[[TrendShape], Executable]
+"""A part's statement, built from the shape alone (a module-level function: it is the key
+under which the built statement is kept)."""
+
+
+@functools.lru_cache(maxsize=256)
+def built(statement: TrendStatement, shape: TrendShape) -> Executable:
+    """The statement built once for the shape (its compiled form is then cached by
+    SQLAlchemy as well)."""
+    return statement(shape)
 
 
 @dataclass
@@ -448,82 +570,60 @@ class TrendContext:
                     found[week] = found.get(week, 0) + 1
         return DaysOff(planned=found)
 
-    def scope(self, table: Any) -> ColumnElement[bool]:
-        """The rows of the teams' members now, each in the team they are in (a row an
-        officer left in another team is not theirs here), in the window, none from before
-        the officer joined the roster."""
-        joiners = [
-            and_(table.officer_id == m.id, table.day < since)
+    @cached_property
+    def _joiners(self) -> list[tuple[int, date]]:
+        """Members who joined the roster after the window began, and when."""
+        return [
+            (m.id, since)
             for members in self.members.values()
             for m in members
             if (since := joined_on(m, self.zone)) > self.weeks.first
         ]
-        return and_(
-            table.team_id.in_(self.team_ids),
-            table.day >= self.weeks.first,
-            table.day <= self.weeks.last,
-            tuple_(table.team_id, table.officer_id).in_(sorted(self._member_keys))
-            if self._member_keys
-            else false(),
-            not_(or_(*joiners)) if joiners else true(),
-        )
 
-    def on_away(self, table: Any, *columns: Any) -> Any:
-        """`columns` of the table's rows in the window on days a booked period covers: driven
-        from the few periods onto the (officer_id, day) index, never testing each answer
-        of the window. (A row covered twice comes twice; the caller keeps the rows of the
-        members' teams, on `away` days.)"""
-        found = [
-            select(*columns)
-            .select_from(table)
-            .join(
-                ranges,
-                and_(
-                    table.officer_id == ranges.c.officer_id,
-                    table.day >= ranges.c.first_day,
-                    table.day <= ranges.c.last_day,
-                ),
-            )
-            .where(table.day >= self.weeks.first, table.day <= self.weeks.last)
-            for ranges in (load(self) for load in self.away_ranges)
-        ]
-        return union_all(*found) if len(found) > 1 else found[0]
-
-    def briefing_day(self, table: Any) -> ColumnElement[bool]:
-        """SQL true on the row's team's briefing days (teams with the same days share one
-        list of dates)."""
+    @cached_property
+    def _calendars(self) -> list[tuple[list[int], list[date]]]:
+        """The teams with the same briefing days in the window, and those days."""
         teams_by_days: dict[tuple[date, ...], list[int]] = {}
         for team_id, days in self.calendar.items():
             if days:
                 teams_by_days.setdefault(tuple(days), []).append(team_id)
-        return or_(
-            false(),
-            *(
-                and_(table.team_id.in_(ids), table.day.in_(days))
-                for days, ids in teams_by_days.items()
-            ),
+        return [(ids, list(days)) for days, ids in teams_by_days.items()]
+
+    @cached_property
+    def shape(self) -> TrendShape:
+        return TrendShape(
+            by_officer=self.by_officer,
+            weeks=self.weeks.count,
+            members=bool(self._member_keys),
+            joiners=len(self._joiners),
+            calendars=len(self._calendars),
+            absences=tuple(self.absences),
+            away_ranges=tuple(self.away_ranges),
         )
 
-    def off_duty(self, table: Any) -> ColumnElement[bool]:
-        """SQL true where a registered absence says the officer was not on duty (a planned
-        absence is `away`, in Python)."""
-        return or_(false(), *(clause(table) for clause in self.absences))
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """The values of the shape's parameters for these teams and weeks."""
+        found: dict[str, Any] = {
+            "trend_teams": self.team_ids,
+            "trend_first": self.weeks.first,
+            "trend_last": self.weeks.last,
+            "trend_members": sorted(self._member_keys),
+            "trend_member_ids": sorted({officer_id for _, officer_id in self._member_keys}),
+        }
+        found |= {f"trend_monday_{n}": day for n, day in enumerate(self.weeks.mondays) if n}
+        for n, (officer_id, since) in enumerate(self._joiners):
+            found |= {f"trend_joiner_{n}": officer_id, f"trend_since_{n}": since}
+        for n, (team_ids, days) in enumerate(self._calendars):
+            found |= {f"trend_calendar_teams_{n}": team_ids, f"trend_calendar_days_{n}": days}
+        return found
 
-    def by_key(self, rows: Any, *figures: ColumnElement[Any]) -> Select[Any]:
-        """`figures` (sums) of `rows` (a subquery of rows in `scope`, with `team_id`,
-        `officer_id` and `day`) per member and week, or per team and week."""
-        week = self.weeks.bucket(rows.c.day).label("week")
-        if self.by_officer:
-            return select(rows.c.team_id, rows.c.officer_id, week, *figures).group_by(
-                rows.c.team_id, rows.c.officer_id, week
-            )
-        return select(rows.c.team_id, literal(TEAM), week, *figures).group_by(rows.c.team_id, week)
-
-    async def rows(self, statement: Executable) -> Sequence[Any]:
-        """The rows of a statement of columns, through the session's connection (plain
-        rows: no ORM loading for what is only numbers)."""
+    async def rows(self, statement: TrendStatement) -> Sequence[Any]:
+        """The rows of a part's statement for these teams and weeks: built once for the
+        shape, run with this context's values, read as plain rows through the session's
+        connection."""
         connection = await self.session.connection()
-        return (await connection.execute(statement)).all()
+        return (await connection.execute(built(statement, self.shape), self.params)).all()
 
 
 class TrendPart:
@@ -551,7 +651,7 @@ class TrendSection:
 
 
 def latest_per_day(
-    trend: TrendContext, table: Any, code: ColumnElement[int], *where: ColumnElement[bool]
+    shape: TrendShape, table: Any, code: ColumnElement[int], *where: ColumnElement[bool]
 ) -> Any:
     """A subquery of the answer that counts (`DailyAnswer.latest`) of each officer, team
     and day in the trend's scope: `team_id`, `officer_id`, `day` and `code`, what the part
@@ -559,6 +659,6 @@ def latest_per_day(
     (`ix_<table>_latest`), in its (team_id, day, officer_id) order."""
     return (
         select(table.team_id, table.officer_id, table.day, code.label("code"))
-        .where(table.latest, trend.scope(table), *where)
+        .where(table.latest, shape.scope(table), *where)
         .subquery()
     )

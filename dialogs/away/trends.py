@@ -7,28 +7,31 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from dialogs.away.models import AwayPeriod
 from dialogs.people import joined_on
-from dialogs.sections import AwayDays, TrendContext
+from dialogs.sections import AwayDays, TrendContext, TrendShape
 
 
-def booked(trend: TrendContext) -> Any:
+def booked(shape: TrendShape) -> Any:
     """The members' booked periods overlapping the window, as a subquery (officer_id,
     first_day, last_day), on the (officer_id, first_day, last_day) index."""
-    members = [m.id for team in trend.members.values() for m in team]
     return (
         select(AwayPeriod.officer_id, AwayPeriod.first_day, AwayPeriod.last_day)
         .where(
-            AwayPeriod.officer_id.in_(members),
-            AwayPeriod.first_day <= trend.weeks.last,
-            AwayPeriod.last_day >= trend.weeks.first,
+            AwayPeriod.officer_id.in_(shape.member_ids()),
+            AwayPeriod.first_day <= shape.last(),
+            AwayPeriod.last_day >= shape.first(),
             AwayPeriod.cancelled_at.is_(None),
         )
         .distinct()  # read first, as a few rows, rather than folded into the caller's query
         .subquery()
     )
+
+
+def _periods(shape: TrendShape) -> Select[Any]:
+    return select(booked(shape))
 
 
 async def load_away(trend: TrendContext) -> AwayDays:
@@ -38,7 +41,7 @@ async def load_away(trend: TrendContext) -> AwayDays:
     members = {m.id: m for team in trend.members.values() for m in team}
     if not members or trend.weeks.last < trend.weeks.first:
         return {}
-    periods = await trend.session.execute(select(booked(trend)))
+    periods = await trend.rows(_periods)
     away: dict[int, set[date]] = {}
     for officer_id, first, last in periods:
         member = members[officer_id]

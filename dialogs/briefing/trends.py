@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func
+from sqlalchemy import ColumnElement, Select, case, exists, func
 
 from dialogs.briefing.cards import ANSWER_TITLES
 from dialogs.briefing.models import ATTENDANCE_ANSWERS, PLANNED_OFF, PRESENT, AttendanceAnswer
@@ -29,6 +29,7 @@ from dialogs.sections import (
     TrendContext,
     TrendPart,
     TrendScope,
+    TrendShape,
     latest_per_day,
 )
 
@@ -151,12 +152,8 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     counted per member (or team) and week by answer; then the answers on the few days a
     member was booked away, set apart in Python (an answer still counts as itself; the day
     is neither expected nor, for a rest day or leave, a day off they said)."""
-    answer = AttendanceAnswer
-    code = case(CODES, value=answer.attendance, else_=0)
-    latest = latest_per_day(trend, answer, code, trend.briefing_day(answer))
-    rows = trend.by_key(latest, *(_sum(latest.c.code == n) for n in CODES.values()))
     weeks: dict[tuple[int, int, int], Week] = {}
-    for team_id, officer_id, week, *sums in await trend.rows(rows):
+    for team_id, officer_id, week, *sums in await trend.rows(_answers):
         found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, sums, strict=True))
         weeks[(team_id, officer_id, week)] = found
     on_away = await _on_away(trend)
@@ -170,17 +167,27 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     return BriefingTrend(weeks)
 
 
+def _answers(shape: TrendShape) -> Select[Any]:
+    """The latest answers of the briefing days in the window, per member (or team) and week,
+    counted by answer."""
+    answer = AttendanceAnswer
+    code = case(CODES, value=answer.attendance, else_=0)
+    latest = latest_per_day(shape, answer, code, shape.briefing_day(answer))
+    return shape.by_key(latest, *(_sum(latest.c.code == n) for n in CODES.values()))
+
+
+def _answers_on_away(shape: TrendShape) -> Any:
+    answer = AttendanceAnswer
+    columns = (answer.id, answer.team_id, answer.officer_id, answer.day, answer.attendance)
+    return shape.on_away(answer, *columns)
+
+
 async def _on_away(trend: TrendContext) -> dict[tuple[int, int, int], Counter[str]]:
     """(team id, officer id or 0, week) → the latest answers on days booked away, by
     answer: a few rows, read on the (officer_id, day) index."""
     if not trend.away:
         return {}
-    answer = AttendanceAnswer
-    rows = await trend.rows(
-        trend.on_away(
-            answer, answer.id, answer.team_id, answer.officer_id, answer.day, answer.attendance
-        )
-    )
+    rows = await trend.rows(_answers_on_away)
     latest: dict[tuple[int, int, date], tuple[int, str]] = {}
     for row_id, team_id, officer_id, day, attendance in rows:
         if row_id > latest.get((team_id, officer_id, day), (0, ""))[0]:

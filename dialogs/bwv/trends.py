@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from dialogs.bwv.models import BwvAnswer
 from dialogs.sections import (
@@ -22,6 +23,7 @@ from dialogs.sections import (
     TrendContext,
     TrendPart,
     TrendScope,
+    TrendShape,
     latest_per_day,
 )
 
@@ -104,15 +106,30 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     member (or team) and week: answered on a briefing day the member did not say they were
     off, with a vulnerable contact, and categorised with one; then the few answers given on
     days booked away, taken off the answered days in Python."""
+    away = await _answered_on_away(trend)
+    weeks = {
+        (team_id, officer_id, week): (
+            int(answered) - away.get((team_id, officer_id, week), 0),
+            int(contacts),
+            int(categorised),
+        )
+        for team_id, officer_id, week, answered, contacts, categorised in await trend.rows(_counts)
+    }
+    return BwvTrend(weeks)
+
+
+def _counts(shape: TrendShape) -> Select[Any]:
+    """The latest answers in the window, per member (or team) and week: answered on a
+    briefing day on duty, with a vulnerable contact, and categorised with one."""
     answer = BwvAnswer
     code = case(STATUS, value=answer.bwv_status, else_=0) + case(
         (answer.vulnerable_contact == "yes", CONTACT_CODE), else_=0
     )
-    latest = latest_per_day(trend, answer, code)
+    latest = latest_per_day(shape, answer, code)
     status = latest.c.code % CONTACT_CODE
     contact = latest.c.code // CONTACT_CODE
-    on_duty = case((trend.off_duty(latest.c), 0), else_=1)
-    answered = case((and_(status > 0, trend.briefing_day(latest.c)), on_duty), else_=0)
+    on_duty = case((shape.off_duty(latest.c), 0), else_=1)
+    answered = case((and_(status > 0, shape.briefing_day(latest.c)), on_duty), else_=0)
     days = select(
         latest.c.team_id,
         latest.c.officer_id,
@@ -121,19 +138,17 @@ async def load_trend(trend: TrendContext) -> TrendPart:
         contact.label("contact"),
         case((and_(contact == 1, status == STATUS["categorised"]), 1), else_=0).label("vpc"),
     ).subquery()
-    rows = trend.by_key(
+    return shape.by_key(
         days, func.sum(days.c.answered), func.sum(days.c.contact), func.sum(days.c.vpc)
     )
-    away = await _answered_on_away(trend)
-    weeks = {
-        (team_id, officer_id, week): (
-            int(answered) - away.get((team_id, officer_id, week), 0),
-            int(contacts),
-            int(categorised),
-        )
-        for team_id, officer_id, week, answered, contacts, categorised in await trend.rows(rows)
-    }
-    return BwvTrend(weeks)
+
+
+def _answers_on_away(shape: TrendShape) -> Select[Any]:
+    """The answers given on days booked away, and whether the officer said they were off."""
+    answer = BwvAnswer
+    columns = (answer.id, answer.team_id, answer.officer_id, answer.day, answer.bwv_status)
+    away = shape.on_away(answer, *columns).subquery()
+    return select(away, case((shape.off_duty(away.c), 1), else_=0))
 
 
 async def _answered_on_away(trend: TrendContext) -> dict[tuple[int, int, int], int]:
@@ -141,11 +156,7 @@ async def _answered_on_away(trend: TrendContext) -> dict[tuple[int, int, int], i
     first statement counted as answered: a few rows, on the (officer_id, day) index."""
     if not trend.away:
         return {}
-    answer = BwvAnswer
-    columns = (answer.id, answer.team_id, answer.officer_id, answer.day, answer.bwv_status)
-    away = trend.on_away(answer, *columns).subquery()
-    said_off = case((trend.off_duty(away.c), 1), else_=0)
-    rows = await trend.rows(select(away, said_off))
+    rows = await trend.rows(_answers_on_away)
     latest: dict[tuple[int, int, date], tuple[int, bool]] = {}
     for row_id, team_id, officer_id, day, status, said in rows:
         if row_id > latest.get((team_id, officer_id, day), (0, False))[0]:

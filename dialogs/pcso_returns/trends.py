@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from dialogs.pcso_returns.models import PcsoReturn
-from dialogs.sections import VULNERABLE_CHART, Series, Tally, TrendContext, TrendPart, TrendScope
+from dialogs.sections import (
+    VULNERABLE_CHART,
+    Series,
+    Tally,
+    TrendContext,
+    TrendPart,
+    TrendScope,
+    TrendShape,
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +40,9 @@ class PcsoReturnsTrend(TrendPart):
         return (Series(VULNERABLE_CHART, "pcso_returns.vulnerable", label, weeks),)
 
 
-async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the latest return of each member and day in the window, summed per
-    member (or team) and week."""
+def _engagements(shape: TrendShape) -> Select[Any]:
+    """The latest return of each member and day in the window, summed per member (or team)
+    and week."""
     days = (
         select(
             PcsoReturn.team_id,
@@ -41,8 +50,13 @@ async def load_trend(trend: TrendContext) -> TrendPart:
             PcsoReturn.day,
             PcsoReturn.vulnerable_engagements,
         )
-        .where(PcsoReturn.latest, trend.scope(PcsoReturn))
+        .where(PcsoReturn.latest, shape.scope(PcsoReturn))
         .subquery()
     )
-    found = await trend.rows(trend.by_key(days, func.sum(days.c.vulnerable_engagements)))
+    return shape.by_key(days, func.sum(days.c.vulnerable_engagements))
+
+
+async def load_trend(trend: TrendContext) -> TrendPart:
+    """One statement: the vulnerable engagements per member (or team) and week."""
+    found = await trend.rows(_engagements)
     return PcsoReturnsTrend({(t, o, w): int(n) for t, o, w, n in found})

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.sql import Executable
 
 from dialogs.returns.models import TeamReturn
 from dialogs.sections import (
@@ -21,6 +22,7 @@ from dialogs.sections import (
     TrendContext,
     TrendPart,
     TrendScope,
+    TrendShape,
 )
 
 
@@ -64,27 +66,28 @@ class ReturnsTrend(TrendPart):
         return found
 
 
-async def load_trend(trend: TrendContext) -> TrendPart:
-    """One statement: the latest returns per team and day in the window, per team and week."""
+def _returns(shape: TrendShape) -> Executable:
+    """The latest returns per team and day in the window, per team and week: the briefing
+    days with a return, and the engagements with vulnerable people."""
     latest = (
         select(func.max(TeamReturn.id))
-        .where(
-            TeamReturn.team_id.in_(trend.team_ids),
-            TeamReturn.day >= trend.weeks.first,
-            TeamReturn.day <= trend.weeks.last,
-        )
+        .where(TeamReturn.team_id.in_(shape.team_ids()), shape.in_window(TeamReturn.day))
         .group_by(TeamReturn.team_id, TeamReturn.day)
     )
-    week = trend.weeks.bucket(TeamReturn.day).label("week")
-    rows = (
+    week = shape.week(TeamReturn.day).label("week")
+    return (
         select(
             TeamReturn.team_id,
             week,
-            func.sum(case((trend.briefing_day(TeamReturn), 1), else_=0)),
+            func.sum(case((shape.briefing_day(TeamReturn), 1), else_=0)),
             func.sum(TeamReturn.vulnerable_engagements),
         )
         .where(TeamReturn.id.in_(latest))
         .group_by(TeamReturn.team_id, "week")
     )
-    found = await trend.rows(rows)
+
+
+async def load_trend(trend: TrendContext) -> TrendPart:
+    """One statement: the team's returns per week."""
+    found = await trend.rows(_returns)
     return ReturnsTrend({(t, w): (int(days), int(vulnerable)) for t, w, days, vulnerable in found})
