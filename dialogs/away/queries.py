@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.answers import Recorded, add, hold
@@ -56,24 +57,30 @@ async def away_days(
     wanted = sorted(set(days))
     if not officer_ids or not wanted:
         return {}
-    periods = (
-        await session.scalars(
-            select(AwayPeriod)
-            .where(
-                AwayPeriod.officer_id.in_(list(officer_ids)),
-                AwayPeriod.first_day <= wanted[-1],
-                AwayPeriod.last_day >= wanted[0],
-                _active(),
-            )
-            .order_by(AwayPeriod.created_at, AwayPeriod.id)
-        )
-    ).all()
+    params = {"ids": list(officer_ids), "first": wanted[0], "last": wanted[-1]}
+    periods = (await session.scalars(_overlapping(), params)).all()
     found: dict[tuple[int, date], str] = {}
     for period in periods:
         for day in wanted:
             if period.first_day <= day <= period.last_day:
                 found[(period.officer_id, day)] = period.reason
     return found
+
+
+@functools.cache
+def _overlapping() -> Select[AwayPeriod]:
+    """The officers' active periods overlapping `first` to `last`, oldest booking first (built
+    once, run with its values bound)."""
+    return (
+        select(AwayPeriod)
+        .where(
+            AwayPeriod.officer_id.in_(bindparam("ids", expanding=True)),
+            AwayPeriod.first_day <= bindparam("last", type_=Date),
+            AwayPeriod.last_day >= bindparam("first", type_=Date),
+            _active(),
+        )
+        .order_by(AwayPeriod.created_at, AwayPeriod.id)
+    )
 
 
 async def planned_absences(

@@ -10,13 +10,14 @@ one view across them, and write nothing to them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import functools
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -86,11 +87,8 @@ async def load_history(
     where a vulnerable contact was recorded)."""
     ids = [officer_id for officers, _ in briefing for officer_id in officers]
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    signalling = or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help")
-    bwv = await _latest(session, BwvAnswer, ids, (first, last), signalling)
-    returns = await _latest(
-        session, PcsoReturn, ids, (first, last), PcsoReturn.vulnerable_engagements > 0
-    )
+    bwv = await _latest(session, BwvAnswer, ids, (first, last), _bwv_signalling)
+    returns = await _latest(session, PcsoReturn, ids, (first, last), _vulnerable_engagements)
     answers = {(row.officer_id, row.day): (row.bwv_status, row.vulnerable_contact) for row in bwv}
     vulnerable_returns = {(row.officer_id, row.day): row.vulnerable_engagements for row in returns}
     contact = {day for day, (_, said) in answers.items() if said == "yes"} | set(vulnerable_returns)
@@ -103,23 +101,45 @@ async def load_history(
     )
 
 
+# Each statement is built once (`functools.cache`) and run with its values bound: a page
+# does not build and compile the same SQL again.
+
+
 async def _last_answered(session: AsyncSession, briefing: BriefingDays) -> dict[int, date]:
     """Officer id → the last of their briefing days with a briefing answer (on the
     (officer_id, day) index)."""
+    groups = [(list(ids), list(dates)) for ids, dates in briefing if ids and dates]
+    if not groups:
+        return {}
+    params: dict[str, list[Any]] = {f"ids_{n}": ids for n, (ids, _) in enumerate(groups)}
+    params |= {f"days_{n}": dates for n, (_, dates) in enumerate(groups)}
+    rows = await session.execute(_last_answered_statement(len(groups)), params)
+    return {officer_id: day for officer_id, day in rows}
+
+
+@functools.cache
+def _last_answered_statement(groups: int) -> Select[int, date]:
     answer = AttendanceAnswer
     days = [
-        and_(answer.officer_id.in_(list(ids)), answer.day.in_(list(dates)))
-        for ids, dates in briefing
-        if ids and dates
+        and_(
+            answer.officer_id.in_(bindparam(f"ids_{n}", expanding=True)),
+            answer.day.in_(bindparam(f"days_{n}", expanding=True)),
+        )
+        for n in range(groups)
     ]
-    if not days:
-        return {}
-    rows = await session.execute(
+    return (
         select(answer.officer_id, func.max(answer.day))
         .where(or_(*days))
         .group_by(answer.officer_id)
     )
-    return {officer_id: day for officer_id, day in rows}
+
+
+def _bwv_signalling() -> ColumnElement[bool]:
+    return or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help")
+
+
+def _vulnerable_engagements() -> ColumnElement[bool]:
+    return PcsoReturn.vulnerable_engagements > 0
 
 
 async def _latest(
@@ -127,19 +147,29 @@ async def _latest(
     model: Any,
     ids: list[int],
     days: tuple[date, date],
-    wanted: ColumnElement[bool],
+    wanted: Callable[[], ColumnElement[bool]],
 ) -> list[Any]:
     """The answers that count (`DailyAnswer.latest`) that are `wanted`, columns only, by id:
     an officer who answered for the day in two teams (they moved) has the newer last."""
     first, last = days
+    params = {"ids": ids, "first": first, "last": last}
+    return list((await session.execute(_latest_statement(model, wanted), params)).all())
+
+
+@functools.cache
+def _latest_statement(model: Any, wanted: Callable[[], ColumnElement[bool]]) -> Select[Any]:
     columns = [model.__table__.c[name] for name in ("officer_id", "day", *model.__content__)]
-    query = (
+    return (
         select(*columns)
-        .where(model.latest, model.officer_id.in_(ids), model.day >= first, model.day <= last)
-        .where(wanted)
+        .where(
+            model.latest,
+            model.officer_id.in_(bindparam("ids", expanding=True)),
+            model.day >= bindparam("first", type_=Date),
+            model.day <= bindparam("last", type_=Date),
+        )
+        .where(wanted())
         .order_by(model.id)
     )
-    return list((await session.execute(query)).all())
 
 
 async def _referenced(
@@ -151,20 +181,27 @@ async def _referenced(
     the officers with a contact, then their assignees. None to ask about, no query."""
     if not contact:
         return frozenset()
-    rows = await session.execute(
+    officer_ids = sorted({officer_id for officer_id, _ in contact})
+    params = {"teams": team_ids, "first": first, "last": last, "ids": officer_ids}
+    rows = await session.execute(_referenced_statement(), params)
+    return frozenset(day for day in rows.tuples() if day in contact)
+
+
+@functools.cache
+def _referenced_statement() -> Select[int, date]:
+    return (
         select(TaskAssignee.officer_id, Task.day)
         .select_from(Task)
         .join(TaskAssignee, TaskAssignee.task_id == Task.id)
         .where(
-            Task.team_id.in_(team_ids),
-            Task.day >= first,
-            Task.day <= last,
+            Task.team_id.in_(bindparam("teams", expanding=True)),
+            Task.day >= bindparam("first", type_=Date),
+            Task.day <= bindparam("last", type_=Date),
             and_(Task.reference.is_not(None), func.trim(Task.reference) != ""),
-            TaskAssignee.officer_id.in_(sorted({officer_id for officer_id, _ in contact})),
+            TaskAssignee.officer_id.in_(bindparam("ids", expanding=True)),
         )
         .distinct()
     )
-    return frozenset(day for day in rows.tuples() if day in contact)
 
 
 async def load_discussions(
@@ -172,14 +209,20 @@ async def load_discussions(
 ) -> list[tuple[SignalDiscussion, Officer | None]]:
     """Discussions of the officers' signals whose evidence ends on or after `since`, with
     who marked them (on the (officer_id, kind, through_day) index)."""
+    params = {"ids": list(officer_ids), "since": since}
+    rows = await session.execute(_discussions_statement(), params)
+    return [(discussion, by) for discussion, by in rows]
+
+
+@functools.cache
+def _discussions_statement() -> Select[SignalDiscussion, Officer]:
     marker = aliased(Officer)
-    rows = await session.execute(
+    return (
         select(SignalDiscussion, marker)
         .outerjoin(marker, marker.id == SignalDiscussion.discussed_by_id)
         .where(
-            SignalDiscussion.officer_id.in_(list(officer_ids)),
-            SignalDiscussion.through_day >= since,
+            SignalDiscussion.officer_id.in_(bindparam("ids", expanding=True)),
+            SignalDiscussion.through_day >= bindparam("since", type_=Date),
         )
         .order_by(SignalDiscussion.through_day, SignalDiscussion.id)
     )
-    return [(discussion, by) for discussion, by in rows]

@@ -10,11 +10,12 @@ what those return (`dialogs.signals.rules`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -209,21 +210,29 @@ async def discussed_signals(
     if not teams:
         return []
     by_id = {team.id: team for team in teams}
-    about, marker = aliased(Officer), aliased(Officer)
     start = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
-    rows = await session.execute(
-        select(SignalDiscussion, about, marker)
-        .join(about, about.id == SignalDiscussion.officer_id)
-        .outerjoin(marker, marker.id == SignalDiscussion.discussed_by_id)
-        .where(
-            SignalDiscussion.team_id.in_(list(by_id)),
-            SignalDiscussion.discussed_at >= start,
-            SignalDiscussion.discussed_at < end,
-        )
-        .order_by(SignalDiscussion.discussed_at.desc(), SignalDiscussion.id.desc())
-    )
+    params = {"teams": list(by_id), "start": start, "end": end}
+    rows = await session.execute(_discussed_statement(), params)
     return [
         signal_from_discussion(row, by, person(officer), by_id[row.team_id])
         for row, officer, by in rows
     ]
+
+
+@functools.cache
+def _discussed_statement() -> Select[SignalDiscussion, Officer, Officer]:
+    """The teams' discussions from `start` to `end` with whom they are about and who marked
+    them (built once, run with its values bound)."""
+    about, marker = aliased(Officer), aliased(Officer)
+    return (
+        select(SignalDiscussion, about, marker)
+        .join(about, about.id == SignalDiscussion.officer_id)
+        .outerjoin(marker, marker.id == SignalDiscussion.discussed_by_id)
+        .where(
+            SignalDiscussion.team_id.in_(bindparam("teams", expanding=True)),
+            SignalDiscussion.discussed_at >= bindparam("start"),
+            SignalDiscussion.discussed_at < bindparam("end"),
+        )
+        .order_by(SignalDiscussion.discussed_at.desc(), SignalDiscussion.id.desc())
+    )
