@@ -30,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     case,
     false,
+    func,
     literal,
     not_,
     or_,
@@ -651,14 +652,21 @@ class TrendSection:
 
 
 def latest_per_day(
-    shape: TrendShape, table: Any, code: ColumnElement[int], *where: ColumnElement[bool]
+    shape: TrendShape, table: Any, columns: Sequence[Any], *where: ColumnElement[bool]
 ) -> Any:
     """A subquery of the answer that counts (`DailyAnswer.latest`) of each officer, team
-    and day in the trend's scope: `team_id`, `officer_id`, `day` and `code`, what the part
-    needs of the answer. Read from the table's partial index of the latest answers
+    and day in the trend's scope: `team_id`, `officer_id`, `day` and the answer's
+    `columns` the part needs. Read from the table's partial index of the latest answers
     (`ix_<table>_latest`), in its (team_id, day, officer_id) order."""
     return (
-        select(table.team_id, table.officer_id, table.day, code.label("code"))
+        select(table.team_id, table.officer_id, table.day, *columns)
         .where(table.latest, shape.scope(table), *where)
         .subquery()
     )
+
+
+def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """The rows where `condition` holds, as an aggregate (`count(*) FILTER (WHERE ...)`:
+    tested once a row, where a sum of CASEs over a derived column works it out again for
+    each figure)."""
+    return func.count().filter(condition)

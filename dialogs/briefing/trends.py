@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func
+from sqlalchemy import ColumnElement, Select, func, select
 
 from dialogs.briefing.cards import ANSWER_TITLES
 from dialogs.briefing.models import ATTENDANCE_ANSWERS, PLANNED_OFF, PRESENT, AttendanceAnswer
@@ -30,6 +30,7 @@ from dialogs.sections import (
     TrendPart,
     TrendScope,
     TrendShape,
+    counted,
     latest_per_day,
 )
 
@@ -49,15 +50,23 @@ KEYS = (*ATTENDANCE_ANSWERS, ON_AWAY, PRESENT_NOT_AWAY, PLANNED_OFF_NOT_AWAY, SA
 
 def said_absence(table: Any) -> ColumnElement[bool]:
     """SQL true where the officer's latest briefing answer for the row's team and day is an
-    absence (sick, rest day...): `queries.said_absences`, per row."""
+    absence (sick, rest day...): `queries.said_absences`, per row. One probe of the latest
+    answers' index a row, the answer then tested (an EXISTS with the absences in it probes
+    once for each absence)."""
     answer = AttendanceAnswer
-    return exists().where(  # one probe of the latest answers' index per row
-        answer.latest,
-        answer.team_id == table.team_id,
-        answer.day == table.day,
-        answer.officer_id == table.officer_id,
-        answer.attendance.in_(ABSENCE_REASONS),
+    latest = (
+        select(answer.attendance)
+        .where(
+            answer.latest,
+            answer.team_id == table.team_id,
+            answer.day == table.day,
+            answer.officer_id == table.officer_id,
+        )
+        .limit(1)
+        .scalar_subquery()
     )
+    # No answer is no absence (false, never SQL's unknown, which `NOT` would keep unknown).
+    return func.coalesce(latest, "").in_(ABSENCE_REASONS)
 
 
 Week = dict[str, int]
@@ -144,9 +153,6 @@ SET_APART = (
 on days not booked away."""
 
 
-CODES = {answer: n for n, answer in enumerate(ATTENDANCE_ANSWERS, start=1)}
-
-
 async def load_trend(trend: TrendContext) -> TrendPart:
     """Two statements: the latest answer of each member's briefing days in the window,
     counted per member (or team) and week by answer; then the answers on the few days a
@@ -171,9 +177,8 @@ def _answers(shape: TrendShape) -> Select[Any]:
     """The latest answers of the briefing days in the window, per member (or team) and week,
     counted by answer."""
     answer = AttendanceAnswer
-    code = case(CODES, value=answer.attendance, else_=0)
-    latest = latest_per_day(shape, answer, code, shape.briefing_day(answer))
-    return shape.by_key(latest, *(_sum(latest.c.code == n) for n in CODES.values()))
+    latest = latest_per_day(shape, answer, (answer.attendance,), shape.briefing_day(answer))
+    return shape.by_key(latest, *(counted(latest.c.attendance == a) for a in ATTENDANCE_ANSWERS))
 
 
 def _answers_on_away(shape: TrendShape) -> Any:
@@ -198,10 +203,6 @@ async def _on_away(trend: TrendContext) -> dict[tuple[int, int, int], Counter[st
             key = (*trend.key(team_id, officer_id), trend.weeks.index(day))
             found.setdefault(key, Counter())[attendance] += 1
     return found
-
-
-def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _counts(weeks: Sequence[Mapping[str, int]], key: str) -> tuple[Tally, ...]:

@@ -10,9 +10,9 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, not_, select
 
-from dialogs.bwv.models import BwvAnswer
+from dialogs.bwv.models import BWV_STATUSES, BwvAnswer
 from dialogs.sections import (
     RATES_CHART,
     VULNERABLE_CHART,
@@ -24,6 +24,7 @@ from dialogs.sections import (
     TrendPart,
     TrendScope,
     TrendShape,
+    counted,
     latest_per_day,
 )
 
@@ -96,11 +97,6 @@ class BwvTrend(TrendPart):
         )
 
 
-STATUS = {"categorised": 1, "no_footage": 2, "need_help": 3}
-"""The latest answer's code: its category (0 for none) plus 4 for a vulnerable contact."""
-CONTACT_CODE = 4
-
-
 async def load_trend(trend: TrendContext) -> TrendPart:
     """Two statements: the latest answer per member and day in the window, counted per
     member (or team) and week: answered on a briefing day the member did not say they were
@@ -122,24 +118,18 @@ def _counts(shape: TrendShape) -> Select[Any]:
     """The latest answers in the window, per member (or team) and week: answered on a
     briefing day on duty, with a vulnerable contact, and categorised with one."""
     answer = BwvAnswer
-    code = case(STATUS, value=answer.bwv_status, else_=0) + case(
-        (answer.vulnerable_contact == "yes", CONTACT_CODE), else_=0
+    latest = latest_per_day(shape, answer, (answer.bwv_status, answer.vulnerable_contact))
+    contact = latest.c.vulnerable_contact == "yes"
+    answered = and_(
+        latest.c.bwv_status.in_(BWV_STATUSES),
+        shape.briefing_day(latest.c),
+        not_(shape.off_duty(latest.c)),
     )
-    latest = latest_per_day(shape, answer, code)
-    status = latest.c.code % CONTACT_CODE
-    contact = latest.c.code // CONTACT_CODE
-    on_duty = case((shape.off_duty(latest.c), 0), else_=1)
-    answered = case((and_(status > 0, shape.briefing_day(latest.c)), on_duty), else_=0)
-    days = select(
-        latest.c.team_id,
-        latest.c.officer_id,
-        latest.c.day,
-        answered.label("answered"),
-        contact.label("contact"),
-        case((and_(contact == 1, status == STATUS["categorised"]), 1), else_=0).label("vpc"),
-    ).subquery()
     return shape.by_key(
-        days, func.sum(days.c.answered), func.sum(days.c.contact), func.sum(days.c.vpc)
+        latest,
+        counted(answered),
+        counted(contact),
+        counted(and_(contact, latest.c.bwv_status == "categorised")),
     )
 
 
@@ -162,8 +152,8 @@ async def _answered_on_away(trend: TrendContext) -> dict[tuple[int, int, int], i
         if row_id > latest.get((team_id, officer_id, day), (0, False))[0]:
             latest[(team_id, officer_id, day)] = (row_id, status is not None and not said)
     found: dict[tuple[int, int, int], int] = {}
-    for (team_id, officer_id, day), (_, counted) in latest.items():
-        if counted and trend.is_member(team_id, officer_id) and day in trend.away[officer_id]:
+    for (team_id, officer_id, day), (_, answered) in latest.items():
+        if answered and trend.is_member(team_id, officer_id) and day in trend.away[officer_id]:
             key = (*trend.key(team_id, officer_id), trend.weeks.index(day))
             found[key] = found.get(key, 0) + 1
     return found
