@@ -374,9 +374,21 @@ async def prepare(name: str, url: str, *, year: bool, since: date | None = None)
         made = history(force, first, last, random.Random(seed))
         rows += made.count()
         await load(engine, made)
-    async with engine.begin() as connection:
-        await connection.execute(text("ANALYZE"))
+    await settle(engine)
     return Database(name, engine, force, rows)
+
+
+async def settle(engine: AsyncEngine) -> None:
+    """The database as a live one stands after a bulk load: statistics gathered and, on
+    PostgreSQL, the rows vacuumed (autovacuum's work), so its index-only scans are not made
+    to visit every row of a table just loaded."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
+        else:
+            await connection.execute(text("ANALYZE"))
+            await connection.commit()
 
 
 # --- measuring ---------------------------------------------------------------------------

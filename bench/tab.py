@@ -49,6 +49,7 @@ from bench.review import (
     Timings,
     _plain,
     prepare,
+    settle,
 )
 from bot.tab.pages import Viewer, render_page
 from dialogs import registered
@@ -121,7 +122,7 @@ async def add_admin_and_contacts(database: Database) -> None:
                 "WHEN id % 3 = 0 THEN 'no' END"
             )
         )
-        await connection.execute(text("ANALYZE"))
+    await settle(database.engine)
 
 
 async def measure(database: Database, pages: int, into: dict[str, Timings]) -> None:
