@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Date, ForeignKey, false, func, select
+from sqlalchemy import Boolean, Date, ForeignKey, Index, false, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -50,6 +50,23 @@ class DailyAnswer(Base):
     """Whether this is the officer's latest answer for the team and day: kept by the
     database's triggers on every insert and delete (migration 0008), never written by the
     code, and read in SQL (`sections.latest_per_day`, the signals), not from a loaded row."""
+
+
+def latest_index(table: str, *columns: str) -> Index:
+    """The partial index of a daily answer table's latest answers (`DailyAnswer.latest`),
+    in (team_id, day, officer_id) order, with the answer's `columns` the views read, so
+    they are read from the index alone. SQLite uses a partial index only where the query
+    says its condition as written, and SQLAlchemy writes `.where(latest)` as `latest = 1`."""
+    return Index(
+        f"ix_{table}_latest",
+        "team_id",
+        "day",
+        "officer_id",
+        *columns,
+        "latest",
+        sqlite_where=text("latest = 1"),
+        postgresql_where=text("latest"),
+    )
 
 
 Answer = TypeVar("Answer", bound=DailyAnswer)

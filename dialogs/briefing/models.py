@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String, text
+from sqlalchemy import Boolean, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.answers import DailyAnswer
+from dialogs.answers import DailyAnswer, latest_index
 from dialogs.officer_day import ABSENCE_REASONS
 from storage.models import UTCDateTime, utcnow
 
@@ -27,17 +27,7 @@ class AttendanceAnswer(DailyAnswer):
         # The officer and id too: the latest answer per officer and day from the index alone.
         Index("ix_attendance_answers_team_day", "team_id", "day", "officer_id", "id"),
         Index("ix_attendance_answers_officer_day", "officer_id", "day"),
-        # The answers that count (`DailyAnswer.latest`) with what the trends read of them.
-        Index(
-            "ix_attendance_answers_latest",
-            "team_id",
-            "day",
-            "officer_id",
-            "attendance",
-            "latest",
-            sqlite_where=text("latest = 1"),  # as SQLAlchemy writes `.where(latest)`
-            postgresql_where=text("latest"),
-        ),
+        latest_index("attendance_answers", "attendance"),
     )
     __retention__ = "day"
     __content__ = ("attendance", "note")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, text
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.answers import DailyAnswer
+from dialogs.answers import DailyAnswer, latest_index
 from storage.models import UTCDateTime, utcnow
 
 BWV_STATUSES = ("categorised", "no_footage", "need_help")
@@ -24,18 +24,7 @@ class BwvAnswer(DailyAnswer):
         # The officer and id too: the latest answer per officer and day from the index alone.
         Index("ix_bwv_answers_team_day", "team_id", "day", "officer_id", "id"),
         Index("ix_bwv_answers_officer_day", "officer_id", "day"),
-        # The answers that count (`DailyAnswer.latest`) with what the trends read of them.
-        Index(
-            "ix_bwv_answers_latest",
-            "team_id",
-            "day",
-            "officer_id",
-            "bwv_status",
-            "vulnerable_contact",
-            "latest",
-            sqlite_where=text("latest = 1"),  # as SQLAlchemy writes `.where(latest)`
-            postgresql_where=text("latest"),
-        ),
+        latest_index("bwv_answers", "bwv_status", "vulnerable_contact"),
     )
     __retention__ = "day"
     __content__ = ("bwv_status", "vulnerable_contact")

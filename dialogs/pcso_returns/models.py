@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, text
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.answers import DailyAnswer
+from dialogs.answers import DailyAnswer, latest_index
 from dialogs.counts import COUNT_FIELDS
 from storage.models import UTCDateTime, utcnow
 
@@ -21,17 +21,7 @@ class PcsoReturn(DailyAnswer):
     __table_args__ = (
         Index("ix_pcso_returns_team_day", "team_id", "day"),
         Index("ix_pcso_returns_officer_day", "officer_id", "day"),
-        # The answers that count (`DailyAnswer.latest`) with what the trends read of them.
-        Index(
-            "ix_pcso_returns_latest",
-            "team_id",
-            "day",
-            "officer_id",
-            "vulnerable_engagements",
-            "latest",
-            sqlite_where=text("latest = 1"),  # as SQLAlchemy writes `.where(latest)`
-            postgresql_where=text("latest"),
-        ),
+        latest_index("pcso_returns", "vulnerable_engagements"),
     )
     __retention__ = "day"
     __content__ = (*COUNT_FIELDS, "notes")
