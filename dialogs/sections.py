@@ -478,7 +478,8 @@ def built(statement: TrendStatement, shape: TrendShape) -> Executable:
 class TrendContext:
     """The teams' twelve weeks: their active members (team leaders included), each team's
     briefing days in the window, the members' days booked away (read before the parts, a
-    few rows), and the SQL every part filters its rows with.
+    few rows), and the shape of the SQL every part runs with the values of these teams and
+    weeks (`rows`).
 
     The parts keep their figures per member (`by_officer`, for a table of PCSOs) or per
     team (for an overview of many teams: the same figures summed in SQL, a row per team

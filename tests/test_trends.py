@@ -14,7 +14,7 @@ from sqlalchemy import event, select, update
 from dialogs import registered
 from dialogs.calendar import briefing_days_between
 from dialogs.periods import load_period
-from dialogs.sections import Tally, TrendScope
+from dialogs.sections import Tally, TrendScope, built
 from dialogs.trends import Trends, load_trends, trend_weeks
 from storage import officers
 from storage.models import Officer, Team
@@ -204,6 +204,24 @@ async def test_the_same_statements_whatever_the_number_of_teams(week_of_answers,
         await session.execute(update(Officer).values(active=False))
     trends = await trends_of(sessions, (CSU,))
     assert trends.members(team_scope(trends, CSU)) == []
+
+
+async def test_the_sql_is_built_once_a_shape_and_run_with_each_pages_values(
+    week_of_answers, sessions
+):
+    """Two pages of the same shape (a row per PCSO, nobody joining during the window, one
+    set of briefing days) share their statements: the second builds none, and still counts
+    its own window (the values are bound when the statements run)."""
+    now = await trends_of(sessions, (CSU,))
+    before = built.cache_info()
+    later = await trends_of(sessions, (CSU,), date(2026, 12, 8))  # a week on: one week less
+    after = built.cache_info()
+    assert now.context.shape == later.context.shape
+    assert after.misses == before.misses and after.hits > before.hits
+    assert now.context.params["trend_first"] != later.context.params["trend_first"]
+    assert weekly(now, team_scope(now, CSU), 10)["bwv.answered"] == Tally(8, 16)
+    assert weekly(later, team_scope(later, CSU), 9)["bwv.answered"] == Tally(8, 16)
+    assert weekly(later, team_scope(later, CSU), 10)["bwv.answered"].count == 0
 
 
 async def test_figures_kept_per_team_are_the_members_figures_summed(week_of_answers, sessions):
