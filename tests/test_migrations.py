@@ -137,3 +137,61 @@ async def test_the_database_marks_each_days_latest_answer_whoever_writes_it(
     assert await _latest_marks(engine, table) == await _expected_marks(engine, table)
     for table in ("bwv_answers", "pcso_returns"):  # the same triggers on each daily answer
         assert await _latest_marks(engine, table) == {}
+
+
+def _down_to(revision: str) -> Any:
+    def down(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    return down
+
+
+async def test_the_upgrade_marks_the_answers_already_stored(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], sample_roster: Any
+) -> None:
+    """A force upgrading with years of answers: 0008 marks the latest of each officer, team
+    and day among the rows already there, and the triggers take over from then."""
+    async with sessions() as session:
+        officers = {o.collar_number: o for o in (await session.scalars(select(Officer))).all()}
+    async with engine.begin() as connection:
+        await connection.run_sync(_down_to("0007_tab_trends"))
+        rows = [
+            (officers[collar], day, attendance)
+            for collar, day, attendance in (
+                ("P301", date(2026, 11, 30), "in_person"),
+                ("P301", date(2026, 11, 30), "sick"),  # the change counts
+                ("P302", date(2026, 11, 30), "remote"),
+                ("P301", date(2026, 12, 1), "remote"),
+            )
+        ]
+        for officer, day, attendance in rows:
+            await connection.execute(
+                text(
+                    "INSERT INTO attendance_answers (officer_id, team_id, day, attendance, "
+                    "answered_at, late, source) VALUES (:o, :t, :d, :a, :at, :late, 'card')"
+                ),
+                {
+                    "o": officer.id,
+                    "t": officer.team_id,
+                    "d": day,
+                    "a": attendance,
+                    "at": datetime(2026, 12, 1, 8, tzinfo=UTC),
+                    "late": False,
+                },
+            )
+    await upgrade(engine)
+    table = "attendance_answers"
+    marks = await _latest_marks(engine, table)
+    assert marks == await _expected_marks(engine, table)
+    assert sum(marks.values()) == 3
+    async with sessions() as session, session.begin():
+        p302 = officers["P302"]
+        await answers.record(
+            session,
+            AttendanceAnswer(
+                officer_id=p302.id, team_id=p302.team_id, day=date(2026, 11, 30), attendance="sick"
+            ),
+        )
+    assert await _latest_marks(engine, table) == await _expected_marks(engine, table)
