@@ -49,7 +49,10 @@ class DailyAnswer(Base):
     latest: Mapped[bool] = mapped_column(Boolean, server_default=false(), deferred=True)
     """Whether this is the officer's latest answer for the team and day: kept by the
     database's triggers on every insert and delete (migration 0008), never written by the
-    code, and read in SQL (`sections.latest_per_day`, the signals), not from a loaded row."""
+    code, and read in SQL (`sections.latest_per_day`, the signals), not from a loaded row.
+    A migration that rebuilds one of these tables on SQLite (Alembic's batch mode) drops
+    its triggers and must create them again (tests/test_migrations.py checks they are
+    there)."""
 
 
 def latest_index(table: str, *columns: str) -> Index:

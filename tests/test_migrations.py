@@ -195,3 +195,21 @@ async def test_the_upgrade_marks_the_answers_already_stored(
             ),
         )
     assert await _latest_marks(engine, table) == await _expected_marks(engine, table)
+
+
+EVENTS = ("insert", "delete", "update")
+
+
+async def test_the_latest_answer_triggers_are_in_place(engine: AsyncEngine) -> None:
+    """SQLite's batch migrations rebuild a table and drop its triggers with it: a later
+    migration that rebuilds a daily answer table must create them again, or the marks
+    would silently stop following new answers."""
+    tables = ("attendance_answers", "bwv_answers", "pcso_returns")
+    wanted = {f"{table}_latest_{event}" for table in tables for event in EVENTS}
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        found = {name for (name,) in await connection.execute(text(query))}
+    assert wanted <= found

@@ -1,7 +1,9 @@
 """latest answers: each daily answer (briefing, BWV, PCSO return) says whether it is the
 officer's latest for its team and day, kept by the database itself (a trigger on every
 insert, delete and change of officer, team or day), so the tab's trends and the signals
-read the answers that count from a partial index instead of working them out per view
+read the answers that count from a partial index instead of working them out per view.
+A later migration that rebuilds one of these tables on SQLite (batch mode) drops the
+triggers with it and must create them again.
 
 Revision ID: 0008_latest_answers
 Revises: 0007_tab_trends
