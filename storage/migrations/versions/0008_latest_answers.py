@@ -7,7 +7,7 @@ triggers with it and must create them again.
 
 Revision ID: 0008_latest_answers
 Revises: 0007_tab_trends
-Create Date: 2026-12-08 14:00:00
+Create Date: 2026-12-07 14:00:00
 """
 
 from collections.abc import Sequence
