@@ -431,10 +431,10 @@ class TrendShape:
         return or_(false(), *(clause(table) for clause in self.absences))
 
     def on_away(self, table: Any, *columns: Any) -> Any:
-        """`columns` of the table's rows in the window on days a booked period covers: driven
-        from the few periods onto the (officer_id, day) index, never testing each answer
-        of the window. (A row covered twice comes twice; the caller keeps the rows of the
-        members' teams, on `away` days.)"""
+        """`columns` of the table's answers that count (`latest`) in the window on days a
+        booked period covers: driven from the few periods onto the (officer_id, day) index,
+        never testing each answer of the window. (A row covered twice comes twice; the
+        caller keeps the rows of the members' teams, on `away` days.)"""
         found = [
             select(*columns)
             .select_from(table)
@@ -446,7 +446,7 @@ class TrendShape:
                     table.day <= ranges.c.last_day,
                 ),
             )
-            .where(self.in_window(table.day))
+            .where(table.latest, self.in_window(table.day))
             for ranges in (load(self) for load in self.away_ranges)
         ]
         return union_all(*found) if len(found) > 1 else found[0]

@@ -58,21 +58,21 @@ async def away_days(
     if not officer_ids or not wanted:
         return {}
     params = {"ids": list(officer_ids), "first": wanted[0], "last": wanted[-1]}
-    periods = (await session.scalars(_overlapping(), params)).all()
     found: dict[tuple[int, date], str] = {}
-    for period in periods:
+    for officer_id, first, last, reason in await session.execute(_overlapping(), params):
         for day in wanted:
-            if period.first_day <= day <= period.last_day:
-                found[(period.officer_id, day)] = period.reason
+            if first <= day <= last:
+                found[(officer_id, day)] = reason
     return found
 
 
 @functools.cache
-def _overlapping() -> Select[AwayPeriod]:
+def _overlapping() -> Select[int, date, date, str]:
     """The officers' active periods overlapping `first` to `last`, oldest booking first (built
-    once, run with its values bound)."""
+    once, run with its values bound; the columns the days need, not whole periods)."""
+    period = AwayPeriod
     return (
-        select(AwayPeriod)
+        select(period.officer_id, period.first_day, period.last_day, period.reason)
         .where(
             AwayPeriod.officer_id.in_(bindparam("ids", expanding=True)),
             AwayPeriod.first_day <= bindparam("last", type_=Date),
