@@ -74,12 +74,12 @@ def _overlapping() -> Select[int, date, date, str]:
     return (
         select(period.officer_id, period.first_day, period.last_day, period.reason)
         .where(
-            AwayPeriod.officer_id.in_(bindparam("ids", expanding=True)),
-            AwayPeriod.first_day <= bindparam("last", type_=Date),
-            AwayPeriod.last_day >= bindparam("first", type_=Date),
+            period.officer_id.in_(bindparam("ids", expanding=True)),
+            period.first_day <= bindparam("last", type_=Date),
+            period.last_day >= bindparam("first", type_=Date),
             _active(),
         )
-        .order_by(AwayPeriod.created_at, AwayPeriod.id)
+        .order_by(period.created_at, period.id)
     )
 
 
