@@ -253,7 +253,10 @@ async def test_the_pages_read_on_a_phone_and_a_desktop(browser_tools, recorded, 
     if engine.dialect.name != "sqlite":
         pytest.skip("drawn once, from SQLite: the figures are the same on PostgreSQL (above)")
     csu = await team_id(sessions, CSU)
+    async with sessions() as session, session.begin():
+        session.add(Team(name="Swale NPT", district="Swale"))  # the admin's second district
     shown = {
+        "admin-districts": await page(sessions, "A001", "overview"),
         "sergeant-overview": await page(sessions, "S101", "overview"),
         "sergeant-team": await page(sessions, "S101", "overview", team=csu),
         "officer-P303": await page(sessions, "S101", "officer", collar="P303"),
@@ -274,6 +277,8 @@ async def test_the_pages_read_on_a_phone_and_a_desktop(browser_tools, recorded, 
     assert "50% (8 of 16)" in team and "Morgan Hughes" in team
     assert "Needs your attention" in drawn[("review", tab_browser.PHONE)].text
     assert "Your last seven days" in drawn[("pcso-week", tab_browser.PHONE)].text
+    districts = drawn[("admin-districts", tab_browser.PHONE)].text
+    assert "Maidstone" in districts and "Swale NPT" in districts
 
 
 async def test_no_page_lists_an_officer_off_the_roster(recorded, sessions):
