@@ -537,11 +537,7 @@ class TrendContext:
     def owed(self, key: Key) -> list[int]:
         """The briefing days each week owed by the member (since they joined the roster),
         or by all the team's members (none for a team with no members)."""
-        return list(self._owed.get(key, self._none_owed))
-
-    @cached_property
-    def _none_owed(self) -> list[int]:
-        return [0] * self.weeks.count
+        return list(self._owed.get(key) or [0] * self.weeks.count)
 
     @cached_property
     def _owed(self) -> dict[Key, list[int]]:
