@@ -146,7 +146,7 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
     try:
         for name, ask in ASKS.items():
             for n in range(pages):
-                async with sessions() as session:
+                async with sessions() as session, session.begin():
                     officer = await session.get(Officer, ask.viewer(n))
                     assert officer is not None
                     teams = (

@@ -496,6 +496,8 @@ class TrendContext:
     away: AwayDays = field(default_factory=dict)
     away_ranges: Sequence[AwayRanges] = ()
     days_off: DaysOff = field(default_factory=DaysOff)
+    memo: dict[str, Any] = field(default_factory=dict)
+    """What helpers read once for the whole page (`kept_weeks`)."""
 
     @property
     def team_ids(self) -> list[int]:

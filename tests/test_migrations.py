@@ -203,9 +203,10 @@ EVENTS = ("insert", "delete", "update")
 async def test_the_latest_answer_triggers_are_in_place(engine: AsyncEngine) -> None:
     """SQLite's batch migrations rebuild a table and drop its triggers with it: a later
     migration that rebuilds a daily answer table must create them again, or the marks
-    would silently stop following new answers."""
+    (and the stamps of kept weeks) would silently stop following new answers."""
     tables = ("attendance_answers", "bwv_answers", "pcso_returns")
     wanted = {f"{table}_latest_{event}" for table in tables for event in EVENTS}
+    wanted |= {f"{table}_stamp_{event}" for table in tables for event in EVENTS}  # kept weeks
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from dialogs.briefing.cards import ANSWER_TITLES
 from dialogs.briefing.models import ATTENDANCE_ANSWERS, PLANNED_OFF, PRESENT, AttendanceAnswer
+from dialogs.kept_weeks import weekly_rows
 from dialogs.officer_day import ABSENCE_REASONS
 from dialogs.sections import (
     ATTENDANCE_CHART,
@@ -159,7 +160,7 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     member was booked away, set apart in Python (an answer still counts as itself; the day
     is neither expected nor, for a rest day or leave, a day off they said)."""
     weeks: dict[tuple[int, int, int], Week] = {}
-    for team_id, officer_id, week, *sums in await trend.rows(_answers):
+    for team_id, officer_id, week, *sums in await weekly_rows(trend, _answers):
         found = dict.fromkeys(KEYS, 0) | dict(zip(ATTENDANCE_ANSWERS, sums, strict=True))
         weeks[(team_id, officer_id, week)] = found
     on_away = await _on_away(trend)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, not_, select
 
 from dialogs.bwv.models import BWV_STATUSES, BwvAnswer
+from dialogs.kept_weeks import weekly_rows
 from dialogs.sections import (
     RATES_CHART,
     VULNERABLE_CHART,
@@ -103,13 +104,14 @@ async def load_trend(trend: TrendContext) -> TrendPart:
     off, with a vulnerable contact, and categorised with one; then the few answers given on
     days booked away, taken off the answered days in Python."""
     away = await _answered_on_away(trend)
+    rows = await weekly_rows(trend, _counts)
     weeks = {
         (team_id, officer_id, week): (
             int(answered) - away.get((team_id, officer_id, week), 0),
             int(contacts),
             int(categorised),
         )
-        for team_id, officer_id, week, answered, contacts, categorised in await trend.rows(_counts)
+        for team_id, officer_id, week, answered, contacts, categorised in rows
     }
     return BwvTrend(weeks)
 
