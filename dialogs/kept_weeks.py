@@ -31,11 +31,23 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, and_, bindparam, func, select
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import ClauseElement
@@ -84,6 +96,13 @@ class Kept:
     days: tuple[str, ...]
     members: frozenset[int]
     counts: dict[int, tuple[int, ...]]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def read(text: str) -> Kept:
+        """The figures kept as `text` (JSON): read once per text, as a page reads the same
+        weeks as the page before (a text is what it says, whichever database it came from)."""
+        return Kept.of(json.loads(text))
 
     @staticmethod
     def of(figures: Mapping[str, Any]) -> Kept:
@@ -188,7 +207,7 @@ async def _kept(trend: TrendContext) -> dict[tuple[str, int, int], Kept]:
         }
         rows = await connection.execute(_kept_statement(), params)
         trend.memo["kept_weeks"] = {
-            (part, team_id, trend.weeks.index(week)): Kept.of(figures)
+            (part, team_id, trend.weeks.index(week)): Kept.read(figures)
             for part, team_id, week, figures in rows
         }
     found: dict[tuple[str, int, int], Kept] = trend.memo["kept_weeks"]
@@ -199,7 +218,7 @@ async def _kept(trend: TrendContext) -> dict[tuple[str, int, int], Kept]:
 def _kept_statement() -> Any:
     kept, stamp = KeptWeek, TrendStamp
     return (
-        select(kept.part, kept.team_id, kept.week, kept.figures)
+        select(kept.part, kept.team_id, kept.week, kept.figures.cast(Text))
         .outerjoin(stamp, and_(stamp.team_id == kept.team_id, stamp.week == kept.week))
         .where(
             kept.team_id.in_(bindparam("kept_teams", expanding=True)),

@@ -263,8 +263,10 @@ class Tally:
 
 
 def total(tallies: Iterable[Tally]) -> Tally:
+    """The tallies added up (as `+` adds two, without a `Tally` made for each step)."""
     found = list(tallies)
-    return sum(found[1:], found[0]) if found else Tally(0)
+    of = [t.of for t in found if t.of is not None]
+    return Tally(sum(t.count for t in found), sum(of) if of else None)
 
 
 @dataclass(frozen=True)
