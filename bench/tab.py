@@ -9,12 +9,15 @@ weeks full) and a year of history, vulnerable contacts on about one BWV answer i
 Each page is rendered as `render_page` renders it for the server, on Tue 1 Dec 2026 at
 09:00, in alternating rounds over the databases: a sergeant's overview (3 teams, a row
 per PCSO), an inspector's (10 teams, a row per team), an admin's (the force's three
-districts, each opening its overview) and one district's as the admin opens it, one team's
-page (`#overview?team=ID`, a row per PCSO), an officer page, a review page and a PCSO's
-week. It prints the median and 90th percentile per page, the SQL statements one page runs,
-and the ratio of each median to the one-month median of the same page: a ratio near 1.0
-from three months to a year means the page does not grow with the history (one month
-fills only four of the twelve weeks, so its ratio also counts the window filling up).
+districts, each opening its overview) and one district's as the admin opens it, the same
+with nothing kept (the first view of its weeks, before `dialogs/kept_weeks.py` has kept
+them), one team's page (`#overview?team=ID`, a row per PCSO), an officer page, a review
+page and a PCSO's week. Each page is committed, as the server commits it, so the weeks a
+page counts are kept for the next. It prints the median and 90th percentile per page, the
+SQL statements one page runs, and the ratio of each median to the one-month median of the
+same page: a ratio near 1.0 from three months to a year means the page does not grow with
+the history (one month fills only four of the twelve weeks, so its ratio also counts the
+window filling up).
 
 PostgreSQL: databases `pcso_bench_<pid>_<span>` on the server of $PCSO_BENCH_PG_URL
 (default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), dropped at the end.
@@ -35,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event, insert, text
+from sqlalchemy import delete, event, insert, text
 from sqlalchemy.engine import make_url
 
 from bench.review import (
@@ -53,6 +56,7 @@ from bench.review import (
 )
 from bot.tab.pages import Viewer, render_page
 from dialogs import registered
+from dialogs.kept_weeks import KeptWeek
 from storage import officers
 from storage.db import create_sessionmaker
 from storage.models import Officer
@@ -71,6 +75,9 @@ class Ask:
     page: str
     viewer: Callable[[int], int]
     params: Callable[[int], dict[str, str]]
+    forget: bool = False
+    """Whether nothing is kept when the page is asked for (the first view of its weeks:
+    the kept weeks are deleted before it, outside the timing)."""
 
 
 def _member(n: int) -> int:
@@ -88,6 +95,12 @@ ASKS = {
     "overview, admin": Ask("overview", lambda n: ADMIN, lambda n: {}),
     "district, admin": Ask(
         "overview", lambda n: ADMIN, lambda n: {"district": f"District {n % DISTRICTS}"}
+    ),
+    "district, first view": Ask(
+        "overview",
+        lambda n: ADMIN,
+        lambda n: {"district": f"District {n % DISTRICTS}"},
+        forget=True,
     ),
     "team view": Ask("overview", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),
     "officer": Ask("officer", lambda n: ADMIN, lambda n: {"collar": _collar(_member(n))}),
@@ -146,7 +159,10 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
     try:
         for name, ask in ASKS.items():
             for n in range(pages):
-                async with sessions() as session, session.begin():
+                if ask.forget:
+                    async with sessions() as session, session.begin():
+                        await session.execute(delete(KeptWeek))
+                async with sessions() as session, session.begin():  # committed, as served
                     officer = await session.get(Officer, ask.viewer(n))
                     assert officer is not None
                     teams = (
