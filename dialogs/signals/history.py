@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -178,15 +178,14 @@ async def _referenced(
     """Of the days an officer recorded a vulnerable contact (`contact`: the only days the
     rules ask about), those they were assigned a task that carries a reference (CAD, case,
     OSARA): the teams' referenced tasks of the window (on (team_id, day, position)) and
-    their assignees, each (assignee, day) tested against the contact days, so only those
-    come back. None to ask about, no query. (Asking SQL for only the officers with a
-    contact, `officer_id IN`, makes SQLite probe each task for each of them; a list of
-    (officer, day) pairs is a test of each row the range reads.)"""
+    their assignees, kept where they had a contact that day. None to ask about, no query.
+    (Asking SQL for only the officers with a contact makes SQLite probe each task for each
+    of them.)"""
     if not contact:
         return frozenset()
-    params = {"teams": team_ids, "first": first, "last": last, "contact": sorted(contact)}
+    params = {"teams": team_ids, "first": first, "last": last}
     rows = await session.execute(_referenced_statement(), params)
-    return frozenset(rows.tuples())
+    return frozenset(day for day in rows.tuples() if day in contact)
 
 
 @functools.cache
@@ -200,7 +199,6 @@ def _referenced_statement() -> Select[int, date]:
             Task.day >= bindparam("first", type_=Date),
             Task.day <= bindparam("last", type_=Date),
             and_(Task.reference.is_not(None), func.trim(Task.reference) != ""),
-            tuple_(TaskAssignee.officer_id, Task.day).in_(bindparam("contact", expanding=True)),
         )
         .distinct()
     )
