@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import delete, event, insert, text
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bench.review import (
@@ -59,7 +59,7 @@ from dialogs import registered
 from dialogs.kept_weeks import KeptWeek
 from storage import officers
 from storage.db import create_sessionmaker
-from storage.models import Officer
+from storage.models import Officer, Team
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SPANS = (("1 month", None), ("3 months", date(2026, 9, 1)), ("12 months", "year"))
@@ -159,9 +159,14 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
     try:
         for name, ask in ASKS.items():
             for n in range(pages):
-                if ask.forget:
+                if ask.forget:  # the page's own teams' kept weeks, not the other pages'
+                    district = Team.district == ask.params(n)["district"]
                     async with sessions() as session, session.begin():
-                        await session.execute(delete(KeptWeek))
+                        await session.execute(
+                            delete(KeptWeek).where(
+                                KeptWeek.team_id.in_(select(Team.id).where(district))
+                            )
+                        )
                 async with sessions() as session, session.begin():  # committed, as served
                     officer = await session.get(Officer, ask.viewer(n))
                     assert officer is not None
