@@ -8,7 +8,9 @@ the answers that count (the latest per officer, team and day, which the database
 answers are stored: `DailyAnswer.latest`, read from a partial index by
 `sections.latest_per_day`), counted per member and week, or per team and week over the
 team's members now (`TrendContext.by_key`), so a page runs the same few statements
-whatever the number of teams and never reads more than the window's rows. Days booked
+whatever the number of teams and never reads more than the window's rows. The heaviest
+(briefing, BWV) count each team's complete weeks once and keep them
+(`kept_weeks.weekly_rows`): a page reads those and counts the current week. Days booked
 away are read first (`router.trend_away`, a few rows) and the answers given on them set
 apart in Python; an absence an officer said (sick, rest day...) is a registered SQL rule
 (`router.trend_absence`). The definitions are the review's and the roll-up's
