@@ -53,6 +53,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import ClauseElement
 
 from dialogs.sections import TEAM, TrendContext, TrendShape, TrendStatement, TrendWeeks, built
+from storage.lists import INTEGERS, one_of
 from storage.models import Base
 
 Counts = Mapping[int, Sequence[int]]
@@ -221,7 +222,7 @@ def _kept_statement() -> Any:
         select(kept.part, kept.team_id, kept.week, kept.figures.cast(Text))
         .outerjoin(stamp, and_(stamp.team_id == kept.team_id, stamp.week == kept.week))
         .where(
-            kept.team_id.in_(bindparam("kept_teams", expanding=True)),
+            one_of(kept.team_id, bindparam("kept_teams", type_=INTEGERS)),
             kept.week >= bindparam("kept_first", type_=Date),
             kept.week <= bindparam("kept_last", type_=Date),
             kept.stamp == func.coalesce(stamp.stamp, 0),
@@ -232,7 +233,7 @@ def _kept_statement() -> Any:
 @functools.cache
 def _stamps_statement() -> Any:
     return select(TrendStamp.team_id, TrendStamp.week, TrendStamp.stamp).where(
-        TrendStamp.team_id.in_(bindparam("kept_teams", expanding=True)),
+        one_of(TrendStamp.team_id, bindparam("kept_teams", type_=INTEGERS)),
         TrendStamp.week >= bindparam("kept_first", type_=Date),
         TrendStamp.week <= bindparam("kept_last", type_=Date),
     )

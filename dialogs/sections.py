@@ -36,7 +36,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +44,7 @@ from sqlalchemy.sql import Executable
 from dialogs.core import Section
 from dialogs.people import Person, joined_on, people, person
 from dialogs.presence import Presence
+from storage.lists import DATES, INTEGERS, PAIRS, one_of, pair_of
 from storage.models import Officer, Team
 
 # --- the morning review ------------------------------------------------------------------
@@ -379,12 +379,14 @@ class TrendShape:
         return bindparam("trend_last", type_=Date)
 
     @staticmethod
-    def team_ids() -> BindParameter[Any]:
-        return bindparam("trend_teams", expanding=True)
+    def of_teams(team_id: Any) -> ColumnElement[bool]:
+        """SQL true where a team id column is one of the teams'."""
+        return one_of(team_id, bindparam("trend_teams", type_=INTEGERS))
 
     @staticmethod
-    def member_ids() -> BindParameter[Any]:
-        return bindparam("trend_member_ids", expanding=True)
+    def of_members(officer_id: Any) -> ColumnElement[bool]:
+        """SQL true where an officer id column is one of the members'."""
+        return one_of(officer_id, bindparam("trend_member_ids", type_=INTEGERS))
 
     def in_window(self, day: Any) -> ColumnElement[bool]:
         return and_(day >= self.first(), day <= self.last())
@@ -409,12 +411,12 @@ class TrendShape:
         ]
         members: ColumnElement[bool] = false()
         if self.members and self.by_officer:
-            members = table.officer_id.in_(self.member_ids())
+            members = self.of_members(table.officer_id)
         elif self.members:
-            pairs: BindParameter[Any] = bindparam("trend_members", expanding=True)
-            members = tuple_(table.team_id, table.officer_id).in_(pairs)
+            pairs = bindparam("trend_members", type_=PAIRS)
+            members = pair_of(table.team_id, table.officer_id, pairs)
         return and_(
-            table.team_id.in_(self.team_ids()),
+            self.of_teams(table.team_id),
             self.in_window(table.day),
             members,
             not_(or_(*joiners)) if joiners else true(),
@@ -432,8 +434,8 @@ class TrendShape:
             false(),
             *(
                 and_(
-                    table.team_id.in_(bindparam(f"trend_calendar_teams_{n}", expanding=True)),
-                    table.day.in_(bindparam(f"trend_calendar_days_{n}", expanding=True)),
+                    one_of(table.team_id, bindparam(f"trend_calendar_teams_{n}", type_=INTEGERS)),
+                    one_of(table.day, bindparam(f"trend_calendar_days_{n}", type_=DATES)),
                 )
                 for n in range(self.calendars)
             ),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from storage.lists import INTEGERS, one_of
 from storage.models import MEMBER_ROLES, Officer, Role, Supervision, Team
 
 
@@ -72,19 +74,25 @@ async def members_of_teams(
     found: dict[int, list[Officer]] = {team_id: [] for team_id in team_ids}
     if not team_ids:
         return found
-    rows = await session.scalars(
+    rows = await session.scalars(_members_statement(), {"teams": list(team_ids)})
+    for officer in rows:
+        if officer.team_id is not None:
+            found[officer.team_id].append(officer)
+    return found
+
+
+@functools.cache
+def _members_statement() -> Select[Officer]:
+    """The teams' members (built once, the team ids bound as one list)."""
+    return (
         select(Officer)
         .where(
-            Officer.team_id.in_(list(team_ids)),
+            one_of(Officer.team_id, bindparam("teams", type_=INTEGERS)),
             Officer.active.is_(True),
             Officer.role.in_(MEMBER_ROLES),
         )
         .order_by(Officer.collar_number)
     )
-    for officer in rows:
-        if officer.team_id is not None:
-            found[officer.team_id].append(officer)
-    return found
 
 
 async def sergeants_of(session: AsyncSession, team_id: int) -> Sequence[Officer]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.answers import Recorded, add, hold
 from dialogs.away.models import AwayPeriod
+from storage.lists import INTEGERS, one_of
 from storage.models import Officer
 
 
@@ -74,7 +75,7 @@ def _overlapping() -> Select[int, date, date, str]:
     return (
         select(period.officer_id, period.first_day, period.last_day, period.reason)
         .where(
-            period.officer_id.in_(bindparam("ids", expanding=True)),
+            one_of(period.officer_id, bindparam("ids", type_=INTEGERS)),
             period.first_day <= bindparam("last", type_=Date),
             period.last_day >= bindparam("first", type_=Date),
             _active(),

@@ -20,7 +20,7 @@ def booked(shape: TrendShape) -> Any:
     return (
         select(AwayPeriod.officer_id, AwayPeriod.first_day, AwayPeriod.last_day)
         .where(
-            AwayPeriod.officer_id.in_(shape.member_ids()),
+            shape.of_members(AwayPeriod.officer_id),
             AwayPeriod.first_day <= shape.last(),
             AwayPeriod.last_day >= shape.first(),
             AwayPeriod.cancelled_at.is_(None),

@@ -71,7 +71,7 @@ def _returns(shape: TrendShape) -> Executable:
     days with a return, and the engagements with vulnerable people."""
     latest = (
         select(func.max(TeamReturn.id))
-        .where(TeamReturn.team_id.in_(shape.team_ids()), shape.in_window(TeamReturn.day))
+        .where(shape.of_teams(TeamReturn.team_id), shape.in_window(TeamReturn.day))
         .group_by(TeamReturn.team_id, TeamReturn.day)
     )
     week = shape.week(TeamReturn.day).label("week")

@@ -27,6 +27,7 @@ from dialogs.bwv.models import BwvAnswer
 from dialogs.pcso_returns.models import PcsoReturn
 from dialogs.signals.models import SignalDiscussion
 from dialogs.tasking.models import Task, TaskAssignee
+from storage.lists import DATES, INTEGERS, one_of
 from storage.models import Officer
 
 Day = tuple[int, date]
@@ -122,8 +123,8 @@ def _last_answered_statement(groups: int) -> Select[int, date]:
     answer = AttendanceAnswer
     days = [
         and_(
-            answer.officer_id.in_(bindparam(f"ids_{n}", expanding=True)),
-            answer.day.in_(bindparam(f"days_{n}", expanding=True)),
+            one_of(answer.officer_id, bindparam(f"ids_{n}", type_=INTEGERS)),
+            one_of(answer.day, bindparam(f"days_{n}", type_=DATES)),
         )
         for n in range(groups)
     ]
@@ -163,7 +164,7 @@ def _latest_statement(model: Any, wanted: Callable[[], ColumnElement[bool]]) -> 
         select(*columns)
         .where(
             model.latest,
-            model.officer_id.in_(bindparam("ids", expanding=True)),
+            one_of(model.officer_id, bindparam("ids", type_=INTEGERS)),
             model.day >= bindparam("first", type_=Date),
             model.day <= bindparam("last", type_=Date),
         )
@@ -195,7 +196,7 @@ def _referenced_statement() -> Select[int, date]:
         .select_from(Task)
         .join(TaskAssignee, TaskAssignee.task_id == Task.id)
         .where(
-            Task.team_id.in_(bindparam("teams", expanding=True)),
+            one_of(Task.team_id, bindparam("teams", type_=INTEGERS)),
             Task.day >= bindparam("first", type_=Date),
             Task.day <= bindparam("last", type_=Date),
             and_(Task.reference.is_not(None), func.trim(Task.reference) != ""),
@@ -221,7 +222,7 @@ def _discussions_statement() -> Select[SignalDiscussion, Officer]:
         select(SignalDiscussion, marker)
         .outerjoin(marker, marker.id == SignalDiscussion.discussed_by_id)
         .where(
-            SignalDiscussion.officer_id.in_(bindparam("ids", expanding=True)),
+            one_of(SignalDiscussion.officer_id, bindparam("ids", type_=INTEGERS)),
             SignalDiscussion.through_day >= bindparam("since", type_=Date),
         )
         .order_by(SignalDiscussion.through_day, SignalDiscussion.id)

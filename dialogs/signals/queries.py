@@ -39,6 +39,7 @@ from dialogs.signals.kinds import (
 )
 from dialogs.signals.models import SignalDiscussion
 from storage import officers
+from storage.lists import INTEGERS, one_of
 from storage.models import Officer, Team
 
 __all__ = [
@@ -230,7 +231,7 @@ def _discussed_statement() -> Select[SignalDiscussion, Officer, Officer]:
         .join(about, about.id == SignalDiscussion.officer_id)
         .outerjoin(marker, marker.id == SignalDiscussion.discussed_by_id)
         .where(
-            SignalDiscussion.team_id.in_(bindparam("teams", expanding=True)),
+            one_of(SignalDiscussion.team_id, bindparam("teams", type_=INTEGERS)),
             SignalDiscussion.discussed_at >= bindparam("start"),
             SignalDiscussion.discussed_at < bindparam("end"),
         )
