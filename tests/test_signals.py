@@ -258,7 +258,7 @@ async def test_the_district_holds_every_signal_exactly_once(sessions, today):
     assert {s.team.id for s in found} == set(district.team_ids.values())
 
 
-async def test_find_signals_runs_at_most_seven_queries(engine, sessions):
+async def test_find_signals_runs_three_statements(engine, sessions):
     await build_district(sessions, today=TODAY)
     statements: list[str] = []
 
@@ -277,9 +277,10 @@ async def test_find_signals_runs_at_most_seven_queries(engine, sessions):
             statements.clear()
             await find_signals(session, chosen, today=today, zone=ZONE)
             runs.append(len(statements))
-    # Seven at most, whatever the teams or the day: the tasks are read only when someone
-    # recorded a vulnerable contact in the window (the district has some on TODAY).
-    assert runs[1] == 7 and all(6 <= n <= 7 for n in runs)
+    # Three, whatever the teams or the day: the members, their window's history (one
+    # statement of five parts) and the discussions.
+    assert runs == [3, 3, 3], runs
+    assert sum("UNION ALL" in s for s in statements) == 1
 
 
 # --- through the endpoint -----------------------------------------------------------------------

@@ -59,9 +59,17 @@ async def away_days(
     if not officer_ids or not wanted:
         return {}
     params = {"ids": list(officer_ids), "first": wanted[0], "last": wanted[-1]}
+    return days_away((await session.execute(_overlapping(), params)).tuples(), wanted)
+
+
+def days_away(
+    periods: Iterable[tuple[int, date, date, str]], days: Sequence[date]
+) -> dict[tuple[int, date], str]:
+    """(officer id, day) → reason, for the `days` (in order) the periods (officer id, first
+    day, last day, reason; oldest booking first) cover: the latest booking wins."""
     found: dict[tuple[int, date], str] = {}
-    for officer_id, first, last, reason in await session.execute(_overlapping(), params):
-        for day in wanted:
+    for officer_id, first, last, reason in periods:
+        for day in days:
             if first <= day <= last:
                 found[(officer_id, day)] = reason
     return found

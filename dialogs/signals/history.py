@@ -1,9 +1,9 @@
-"""What the signals read from the store: the officers' recent days, in a fixed number of
-queries whatever the number of teams or the length of the history.
+"""What the signals read from the store: the officers' recent days, in one statement
+whatever the number of teams or the length of the history, and their discussions.
 
-Each query is bounded by the officers asked about and the window's first and last day, on
-the (officer_id, day) indexes of the answer tables (tasks on (team_id, day, position)), so
-only the window is read, never the whole history. The signals read other workflows'
+Each part of it is bounded by the officers asked about and the window's first and last
+day, on the (officer_id, day) indexes of the answer tables (tasks on (team_id, day,
+position)), so only the window is read, never the whole history. The signals read other workflows'
 records (briefing answers, away periods, BWV answers, PCSO returns, tasks): they are the
 one view across them, and write nothing to them.
 """
@@ -11,17 +11,33 @@ one view across them, and write nothing to them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from dialogs.away.queries import away_days
+from dialogs.away.models import AwayPeriod
+from dialogs.away.queries import days_away
 from dialogs.briefing.models import AttendanceAnswer
 from dialogs.bwv.models import BwvAnswer
 from dialogs.pcso_returns.models import PcsoReturn
@@ -84,125 +100,173 @@ async def load_history(
     first: date,
     last: date,
 ) -> History:
-    """Five queries at most (answers, away periods, BWV answers, PCSO returns, and tasks
-    where a vulnerable contact was recorded)."""
+    """One statement, five parts (`_history_statement`): the officers' last briefing answer,
+    their away periods, their BWV answers and PCSO returns that can raise a signal, and the
+    teams' tasks that carry a reference. One round trip rather than five, read as plain
+    rows through the session's connection (its pending changes flushed first, as a query
+    through the session would)."""
     ids = [officer_id for officers, _ in briefing for officer_id in officers]
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    bwv = await _latest(session, BwvAnswer, ids, (first, last), _bwv_signalling)
-    returns = await _latest(session, PcsoReturn, ids, (first, last), _vulnerable_engagements)
-    answers = {(row.officer_id, row.day): (row.bwv_status, row.vulnerable_contact) for row in bwv}
-    vulnerable_returns = {(row.officer_id, row.day): row.vulnerable_engagements for row in returns}
+    groups = [(list(officers), list(dates)) for officers, dates in briefing if officers and dates]
+    params: dict[str, Any] = {"ids": ids, "teams": list(team_ids), "first": first, "last": last}
+    for n, (officers, dates) in enumerate(groups):
+        params |= {f"answered_ids_{n}": officers, f"answered_days_{n}": dates}
+    await session.flush()
+    connection = await session.connection()
+    rows = (await connection.execute(_history_statement(len(groups)), params)).all()
+    parts: dict[str, list[Any]] = {kind: [] for kind in HISTORY_PARTS}
+    for row in rows:
+        parts[row.kind].append(row)
+    answers = {
+        (row.officer_id, row.day): (row.said, row.contact)
+        for row in sorted(parts[BWV], key=lambda row: row.row_id)  # an officer's newer last
+    }
+    vulnerable_returns = {
+        (row.officer_id, row.day): row.number
+        for row in sorted(parts[RETURN], key=lambda row: row.row_id)
+    }
     contact = {day for day, (_, said) in answers.items() if said == "yes"} | set(vulnerable_returns)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    periods = sorted(parts[AWAY], key=lambda row: (row.at, row.row_id))  # the latest wins
     return History(
-        last_answered=await _last_answered(session, briefing),
-        away=await away_days(session, ids, days),
+        last_answered={row.officer_id: row.day for row in parts[ANSWERED]},
+        away=days_away(((r.officer_id, r.day, r.until, r.said) for r in periods), days),
         bwv=answers,
         vulnerable_returns=vulnerable_returns,
-        referenced=await _referenced(session, list(team_ids), contact, first, last),
+        referenced=frozenset(
+            day for day in ((row.officer_id, row.day) for row in parts[TASK]) if day in contact
+        ),
     )
 
 
-# Each statement is built once (`functools.cache`) and run with its values bound: a page
-# does not build and compile the same SQL again.
-
-
-async def _last_answered(session: AsyncSession, briefing: BriefingDays) -> dict[int, date]:
-    """Officer id → the last of their briefing days with a briefing answer (on the
-    (officer_id, day) index)."""
-    groups = [(list(ids), list(dates)) for ids, dates in briefing if ids and dates]
-    if not groups:
-        return {}
-    params: dict[str, list[Any]] = {f"ids_{n}": ids for n, (ids, _) in enumerate(groups)}
-    params |= {f"days_{n}": dates for n, (_, dates) in enumerate(groups)}
-    rows = await session.execute(_last_answered_statement(len(groups)), params)
-    return {officer_id: day for officer_id, day in rows}
+ANSWERED, AWAY, BWV, RETURN, TASK = HISTORY_PARTS = ("answered", "away", "bwv", "return", "task")
+COLUMNS = ("officer_id", "day", "until", "said", "contact", "number", "at", "row_id")
 
 
 @functools.cache
-def _last_answered_statement(groups: int) -> Select[int, date]:
+def _history_statement(groups: int) -> CompoundSelect:
+    """The five parts, each in the same columns (kind, officer_id, day, until, said,
+    contact, number, at, row_id), each on its own index, bounded by the officers (or, for
+    tasks, the teams) and the window; built once per number of sets of briefing days.
+
+    - answered: the last of the officer's team's briefing days with a briefing answer (on
+      (officer_id, day));
+    - away: the active periods overlapping the window (day to until, said = the reason,
+      booked at);
+    - bwv: the answers that count (`DailyAnswer.latest`) with a vulnerable contact or
+      need_help (said = the category, contact = yes or no);
+    - return: the PCSO returns that count with vulnerable engagements (number);
+    - task: each (officer, day) assigned a task that carries a reference (CAD, case,
+      OSARA). The caller keeps those on a day of contact: asking SQL for only those makes
+      SQLite probe each task for each of them."""
+    ids = bindparam("ids", type_=INTEGERS)
+    first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+    none_day, none_text = null().cast(Date), null().cast(String)
+    none_number, none_at = null().cast(Integer), null().cast(DateTime(timezone=True))
+
+    def part(kind: str, *columns: Any) -> Any:
+        labelled = [c.label(name) for c, name in zip(columns, COLUMNS, strict=True)]
+        return select(literal_column(f"'{kind}'").label("kind"), *labelled)
+
     answer = AttendanceAnswer
-    days = [
-        and_(
-            one_of(answer.officer_id, bindparam(f"ids_{n}", type_=INTEGERS)),
-            one_of(answer.day, bindparam(f"days_{n}", type_=DATES)),
+    answered = (
+        part(
+            ANSWERED,
+            answer.officer_id,
+            func.max(answer.day),
+            none_day,
+            none_text,
+            none_text,
+            none_number,
+            none_at,
+            none_number,
         )
-        for n in range(groups)
-    ]
-    return (
-        select(answer.officer_id, func.max(answer.day))
-        .where(or_(*days))
+        .where(
+            or_(
+                *(
+                    and_(
+                        one_of(answer.officer_id, bindparam(f"answered_ids_{n}", type_=INTEGERS)),
+                        one_of(answer.day, bindparam(f"answered_days_{n}", type_=DATES)),
+                    )
+                    for n in range(groups)
+                )
+            )
+        )
         .group_by(answer.officer_id)
     )
-
-
-def _bwv_signalling() -> ColumnElement[bool]:
-    return or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help")
-
-
-def _vulnerable_engagements() -> ColumnElement[bool]:
-    return PcsoReturn.vulnerable_engagements > 0
-
-
-async def _latest(
-    session: AsyncSession,
-    model: Any,
-    ids: list[int],
-    days: tuple[date, date],
-    wanted: Callable[[], ColumnElement[bool]],
-) -> list[Any]:
-    """The answers that count (`DailyAnswer.latest`) that are `wanted`, columns only, by id:
-    an officer who answered for the day in two teams (they moved) has the newer last."""
-    first, last = days
-    params = {"ids": ids, "first": first, "last": last}
-    return list((await session.execute(_latest_statement(model, wanted), params)).all())
-
-
-@functools.cache
-def _latest_statement(model: Any, wanted: Callable[[], ColumnElement[bool]]) -> Select[Any]:
-    columns = [model.__table__.c[name] for name in ("officer_id", "day", *model.__content__)]
-    return (
-        select(*columns)
-        .where(
-            model.latest,
-            one_of(model.officer_id, bindparam("ids", type_=INTEGERS)),
-            model.day >= bindparam("first", type_=Date),
-            model.day <= bindparam("last", type_=Date),
-        )
-        .where(wanted())
-        .order_by(model.id)
+    period = AwayPeriod
+    away = part(
+        AWAY,
+        period.officer_id,
+        period.first_day,
+        period.last_day,
+        period.reason,
+        none_text,
+        none_number,
+        period.created_at,
+        period.id,
+    ).where(
+        one_of(period.officer_id, ids),
+        period.first_day <= last,
+        period.last_day >= first,
+        period.cancelled_at.is_(None),
     )
-
-
-async def _referenced(
-    session: AsyncSession, team_ids: list[int], contact: set[Day], first: date, last: date
-) -> frozenset[Day]:
-    """Of the days an officer recorded a vulnerable contact (`contact`: the only days the
-    rules ask about), those they were assigned a task that carries a reference (CAD, case,
-    OSARA): the teams' referenced tasks of the window (on (team_id, day, position)) and
-    their assignees, kept where they had a contact that day. None to ask about, no query.
-    (Asking SQL for only the officers with a contact makes SQLite probe each task for each
-    of them.)"""
-    if not contact:
-        return frozenset()
-    params = {"teams": team_ids, "first": first, "last": last}
-    rows = await session.execute(_referenced_statement(), params)
-    return frozenset(day for day in rows.tuples() if day in contact)
-
-
-@functools.cache
-def _referenced_statement() -> Select[int, date]:
-    return (
-        select(TaskAssignee.officer_id, Task.day)
+    bwv = part(
+        BWV,
+        BwvAnswer.officer_id,
+        BwvAnswer.day,
+        none_day,
+        BwvAnswer.bwv_status,
+        BwvAnswer.vulnerable_contact,
+        none_number,
+        none_at,
+        BwvAnswer.id,
+    ).where(
+        BwvAnswer.latest,
+        one_of(BwvAnswer.officer_id, ids),
+        BwvAnswer.day >= first,
+        BwvAnswer.day <= last,
+        or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help"),
+    )
+    returns = part(
+        RETURN,
+        PcsoReturn.officer_id,
+        PcsoReturn.day,
+        none_day,
+        none_text,
+        none_text,
+        PcsoReturn.vulnerable_engagements,
+        none_at,
+        PcsoReturn.id,
+    ).where(
+        PcsoReturn.latest,
+        one_of(PcsoReturn.officer_id, ids),
+        PcsoReturn.day >= first,
+        PcsoReturn.day <= last,
+        PcsoReturn.vulnerable_engagements > 0,
+    )
+    tasks = (
+        part(
+            TASK,
+            TaskAssignee.officer_id,
+            Task.day,
+            none_day,
+            none_text,
+            none_text,
+            none_number,
+            none_at,
+            none_number,
+        )
         .select_from(Task)
         .join(TaskAssignee, TaskAssignee.task_id == Task.id)
         .where(
             one_of(Task.team_id, bindparam("teams", type_=INTEGERS)),
-            Task.day >= bindparam("first", type_=Date),
-            Task.day <= bindparam("last", type_=Date),
+            Task.day >= first,
+            Task.day <= last,
             and_(Task.reference.is_not(None), func.trim(Task.reference) != ""),
         )
         .distinct()
     )
+    return union_all(*([answered] if groups else []), away, bwv, returns, tasks)
 
 
 async def load_discussions(

@@ -1,11 +1,10 @@
 """The signals API: every signal of the teams' members over each team's rolling window
 (`find_signals`), and the history of those marked discussed (`discussed_signals`).
 
-`find_signals` runs seven queries at most, whatever the number of teams or the length of
-the history: the members, their window of briefing answers, away periods, BWV answers, PCSO
-returns and, where a vulnerable contact was recorded, referenced tasks
-(`dialogs.signals.history`), and the discussions. The rules themselves run in Python over
-what those return (`dialogs.signals.rules`).
+`find_signals` runs three statements, whatever the number of teams or the length of the
+history: the members; their window of briefing answers, away periods, BWV answers, PCSO
+returns and referenced tasks, in one (`dialogs.signals.history`); and the discussions. The
+rules themselves run in Python over what those return (`dialogs.signals.rules`).
 """
 
 from __future__ import annotations
@@ -67,8 +66,8 @@ async def find_signals(
     members: Mapping[int, Sequence[Officer]] | None = None,
 ) -> list[Signal]:
     """Every signal of the teams' members over each team's rolling window ending `today`,
-    open and discussed, most urgent first (open before discussed). A fixed number of
-    indexed queries, whatever the number of teams or the length of the history.
+    open and discussed, most urgent first (open before discussed). Three statements,
+    whatever the number of teams or the length of the history.
     `members` (`officers.members_of_teams` of the teams) when the caller has read them."""
     if not teams:
         return []
