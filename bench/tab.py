@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import tempfile
 import time
@@ -54,6 +53,7 @@ from bench.review import (
     prepare,
     settle,
 )
+from bot.app import steady_collector
 from bot.tab.pages import Viewer, render_page
 from dialogs import registered
 from dialogs.kept_weeks import KeptWeek
@@ -195,10 +195,11 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
 
 
 async def compare(databases: list[Database], repeat: int) -> list[str]:
-    """Alternate rounds on the databases, so load on the machine hits all alike."""
-    gc.collect()
+    """Alternate rounds on the databases, so load on the machine hits all alike; the
+    cycle collector set as `pcso-bot serve` sets it, once the pages are warm."""
     for database in databases:
         await measure(database, 2, {name: Timings() for name in ASKS})  # warm-up
+    steady_collector()
     timings = {d.name: {name: Timings() for name in ASKS} for d in databases}
     for _ in range(ROUNDS):
         for database in databases:

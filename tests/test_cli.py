@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import os
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import YOUNG_OBJECTS, steady_collector
 from storage.models import AuditEntry, Officer, Supervision, Team
 from tests.conftest import SAMPLE_ROSTER
 
@@ -120,3 +122,16 @@ async def test_an_unknown_teams_sdk_is_one_line(database_url, monkeypatch):
     assert "bad configuration: PCSO_TEAMS_SDK" in err
     assert "'botbuilder' or 'agents'" in err
     assert "Traceback" not in err and out == ""
+
+
+def test_serve_sets_the_cycle_collector_once_loaded() -> None:
+    """What the service holds once loaded is frozen out of the collector's way, and the
+    collector waits for 5,000 new objects (bot/app.py, called by `pcso-bot serve`)."""
+    before = gc.get_threshold()
+    try:
+        steady_collector()
+        assert gc.get_threshold() == (YOUNG_OBJECTS, *before[1:])
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -95,9 +95,10 @@ def _serve(args: argparse.Namespace) -> int:
     sockets = listen(args.host, args.port)
     try:
         # The service's modules (the channel SDKs among them) load only for this command.
-        from bot.app import create_app
+        from bot.app import create_app, steady_collector
 
         app = create_app(settings)
+        steady_collector()
         asyncio.run(_run(app, sockets))
     finally:
         for sock in sockets:
