@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot import wiring
 from bot.channels.base import ChannelSender
-from bot.delivery import Outbox, Result
+from bot.delivery import DeliveryWorker, Outbox, Result
 from bot.jobs import record_due, run_job, standalone_outbox
 from bot.limits import backoff, parse_retry_after, seconds_to_wait
 from bot.settings import Settings
@@ -588,3 +588,42 @@ def test_backoff_doubles_with_jitter_up_to_its_cap():
         waits = [backoff(attempt, base=1.0, cap=60.0, rng=rng) for _ in range(50)]
         assert all(ceiling / 2 <= wait <= ceiling for wait in waits)
         assert len(set(waits)) > 1
+
+
+class SwallowingOutbox:
+    """An outbox whose round swallows the first cancellation it is sent (as a library
+    awaited mid-round might) and then waits again, as a round waiting on a retry does."""
+
+    in_flight = 0
+
+    def __init__(self) -> None:
+        self.rounds = 0
+        self.swallowed = 0
+        self.started = asyncio.Event()
+
+    def clock(self) -> datetime:
+        return AT
+
+    async def drain(self) -> None:
+        self.rounds += 1
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.swallowed += 1
+        await asyncio.sleep(0.05)
+
+
+async def test_the_worker_stops_even_when_a_round_swallows_its_cancellation() -> None:
+    """The service's shutdown waited for ever once: a cancellation swallowed mid-round left
+    the worker going round after round. Now it ends at the end of that round."""
+    outbox = SwallowingOutbox()
+    worker = DeliveryWorker(outbox, interval=0.01)  # type: ignore[arg-type]
+    worker.start()
+    worker.wake()
+    await asyncio.wait_for(outbox.started.wait(), 5)
+    stopping = asyncio.create_task(worker.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+    assert stopping in done, "the worker went on after stop()"
+    assert not worker.running
+    assert outbox.swallowed == 1 and outbox.rounds == 1

@@ -12,6 +12,8 @@ from bot.delivery.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+STOP_RETRY_SECONDS = 1.0
+
 
 class DeliveryWorker:
     """Drains the outbox in the background: when woken (a turn or job recorded
@@ -24,19 +26,30 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._last_round: datetime | None = None
         self._last_error: str | None = None
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._loop(), name="outbox-delivery")
 
     def wake(self) -> None:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the loop: between rounds it sees `_stopping` and ends; mid-round it is
+        cancelled, and cancelled again every second until it has ended, should anything it
+        awaits swallow a cancellation (seen in the suite: the loop went on round after round
+        and the service's shutdown waited for ever)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_RETRY_SECONDS)
+        if not task.cancelled():
+            task.result()  # a round's error other than a cancellation is the caller's
 
     @property
     def running(self) -> bool:
@@ -54,10 +67,12 @@ class DeliveryWorker:
         # `asyncio.timeout`, not `asyncio.wait_for`: on Python 3.11, a cancellation that
         # arrives as wait_for's timeout fires is swallowed, and the worker would go on for
         # ever after `stop` (seen at shutdown, with a delivery retrying meanwhile).
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._interval):
                     await self._wake.wait()
+            if self._stopping:
+                break
             self._wake.clear()
             try:
                 await self._outbox.drain()
