@@ -181,6 +181,8 @@ def _history_statement(groups: int) -> CompoundSelect:
             none_number,
         )
         .where(
+            answer.day >= first,  # the index's range: the days below are all in the window
+            answer.day <= last,
             or_(
                 *(
                     and_(
