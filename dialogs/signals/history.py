@@ -160,26 +160,25 @@ def _history_statement(groups: int) -> CompoundSelect:
       SQLite probe each task for each of them."""
     ids = bindparam("ids", type_=INTEGERS)
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
-    none_day, none_text = null().cast(Date), null().cast(String)
-    none_number, none_at = null().cast(Integer), null().cast(DateTime(timezone=True))
+    nulls: dict[str, Any] = {
+        "until": null().cast(Date),
+        "said": null().cast(String),
+        "contact": null().cast(String),
+        "number": null().cast(Integer),
+        "at": null().cast(DateTime(timezone=True)),
+        "row_id": null().cast(Integer),
+    }
 
-    def part(kind: str, *columns: Any) -> Any:
-        labelled = [c.label(name) for c, name in zip(columns, COLUMNS, strict=True)]
-        return select(literal_column(f"'{kind}'").label("kind"), *labelled)
+    def part(kind: str, **columns: Any) -> Any:
+        """A part's columns by name; those it has not, NULL (typed: PostgreSQL's union
+        needs a type for each column)."""
+        chosen = nulls | columns
+        named = [chosen[name].label(name) for name in COLUMNS]
+        return select(literal_column(f"'{kind}'").label("kind"), *named)
 
     answer = AttendanceAnswer
     answered = (
-        part(
-            ANSWERED,
-            answer.officer_id,
-            func.max(answer.day),
-            none_day,
-            none_text,
-            none_text,
-            none_number,
-            none_at,
-            none_number,
-        )
+        part(ANSWERED, officer_id=answer.officer_id, day=func.max(answer.day))
         .where(
             answer.day >= first,  # the index's range: the days below are all in the window
             answer.day <= last,
@@ -191,73 +190,54 @@ def _history_statement(groups: int) -> CompoundSelect:
                     )
                     for n in range(groups)
                 )
-            )
+            ),
         )
         .group_by(answer.officer_id)
     )
     period = AwayPeriod
     away = part(
         AWAY,
-        period.officer_id,
-        period.first_day,
-        period.last_day,
-        period.reason,
-        none_text,
-        none_number,
-        period.created_at,
-        period.id,
+        officer_id=period.officer_id,
+        day=period.first_day,
+        until=period.last_day,
+        said=period.reason,
+        at=period.created_at,
+        row_id=period.id,
     ).where(
         one_of(period.officer_id, ids),
         period.first_day <= last,
         period.last_day >= first,
         period.cancelled_at.is_(None),
     )
-    bwv = part(
+
+    def latest(kind: str, model: Any, wanted: Any, **columns: Any) -> Any:
+        """The answers that count (`DailyAnswer.latest`) of the officers in the window that
+        are `wanted`, by id (an officer's newer answer for a day last)."""
+        return part(
+            kind, officer_id=model.officer_id, day=model.day, row_id=model.id, **columns
+        ).where(
+            model.latest,
+            one_of(model.officer_id, ids),
+            model.day >= first,
+            model.day <= last,
+            wanted,
+        )
+
+    bwv = latest(
         BWV,
-        BwvAnswer.officer_id,
-        BwvAnswer.day,
-        none_day,
-        BwvAnswer.bwv_status,
-        BwvAnswer.vulnerable_contact,
-        none_number,
-        none_at,
-        BwvAnswer.id,
-    ).where(
-        BwvAnswer.latest,
-        one_of(BwvAnswer.officer_id, ids),
-        BwvAnswer.day >= first,
-        BwvAnswer.day <= last,
+        BwvAnswer,
         or_(BwvAnswer.vulnerable_contact == "yes", BwvAnswer.bwv_status == "need_help"),
+        said=BwvAnswer.bwv_status,
+        contact=BwvAnswer.vulnerable_contact,
     )
-    returns = part(
+    returns = latest(
         RETURN,
-        PcsoReturn.officer_id,
-        PcsoReturn.day,
-        none_day,
-        none_text,
-        none_text,
-        PcsoReturn.vulnerable_engagements,
-        none_at,
-        PcsoReturn.id,
-    ).where(
-        PcsoReturn.latest,
-        one_of(PcsoReturn.officer_id, ids),
-        PcsoReturn.day >= first,
-        PcsoReturn.day <= last,
+        PcsoReturn,
         PcsoReturn.vulnerable_engagements > 0,
+        number=PcsoReturn.vulnerable_engagements,
     )
     tasks = (
-        part(
-            TASK,
-            TaskAssignee.officer_id,
-            Task.day,
-            none_day,
-            none_text,
-            none_text,
-            none_number,
-            none_at,
-            none_number,
-        )
+        part(TASK, officer_id=TaskAssignee.officer_id, day=Task.day)
         .select_from(Task)
         .join(TaskAssignee, TaskAssignee.task_id == Task.id)
         .where(
