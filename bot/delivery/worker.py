@@ -12,8 +12,6 @@ from bot.delivery.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-STOP_RETRY_SECONDS = 1.0
-
 
 class DeliveryWorker:
     """Drains the outbox in the background: when woken (a turn or job recorded
@@ -36,20 +34,19 @@ class DeliveryWorker:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Stop the loop: between rounds it sees `_stopping` and ends; mid-round it is
-        cancelled, and cancelled again every second until it has ended, should anything it
-        awaits swallow a cancellation (seen in the suite: the loop went on round after round
-        and the service's shutdown waited for ever)."""
+        """Stop the loop: it is cancelled once (a round under way hands its claims back,
+        `Outbox.drain`), and it ends at the next turn of the loop in any case, should
+        anything a round awaits swallow the cancellation (seen in the suite: the loop went
+        on round after round and the service's shutdown waited for ever). Not cancelled
+        again: a second cancellation would cut the hand-back's own database work short."""
         task, self._task = self._task, None
         if task is None:
             return
         self._stopping = True
         self._wake.set()
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=STOP_RETRY_SECONDS)
-        if not task.cancelled():
-            task.result()  # a round's error other than a cancellation is the caller's
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     @property
     def running(self) -> bool:
