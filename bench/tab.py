@@ -12,12 +12,15 @@ per PCSO), an inspector's (10 teams, a row per team), an admin's (the force's th
 districts, each opening its overview) and one district's as the admin opens it, the same
 with nothing kept (the first view of its weeks, before `dialogs/kept_weeks.py` has kept
 them), one team's page (`#overview?team=ID`, a row per PCSO), an officer page, a review
-page and a PCSO's week. Each page is committed, as the server commits it, so the weeks a
-page counts are kept for the next. It prints the median and 90th percentile per page, the
-SQL statements one page runs, and the ratio of each median to the one-month median of the
-same page: a ratio near 1.0 from three months to a year means the page does not grow with
-the history (one month fills only four of the twelve weeks, so its ratio also counts the
-window filling up).
+page and a PCSO's week. Each of these is drawn every time, as after any write to what
+it shows (an answer, a task...). The last three lines are the sergeant's, the inspector's
+and the district's overview asked for again with nothing written since, handed back as
+`bot/tab/kept_pages.py` keeps them for the server. Each page is committed, as the server
+commits it, so the weeks a page counts are kept for the next. It prints the median and
+90th percentile per page, the SQL statements one page runs, and the ratio of each median
+to the one-month median of the same page: a ratio near 1.0 from three months to a year
+means the page does not grow with the history (one month fills only four of the twelve
+weeks, so its ratio also counts the window filling up).
 
 PostgreSQL: databases `pcso_bench_<pid>_<span>` on the server of $PCSO_BENCH_PG_URL
 (default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), dropped at the end.
@@ -54,7 +57,7 @@ from bench.review import (
     settle,
 )
 from bot.app import steady_collector
-from bot.tab.pages import Viewer, render_page
+from bot.tab.pages import KeptPages, Page, Viewer, render_page
 from dialogs import registered
 from dialogs.kept_weeks import KeptWeek
 from storage import officers
@@ -78,6 +81,10 @@ class Ask:
     forget: bool = False
     """Whether nothing is kept when the page is asked for (the first view of its weeks:
     the kept weeks are deleted before it, outside the timing)."""
+    kept: bool = False
+    """Whether the page is asked for again with nothing it shows written since it was
+    last drawn (`bot/tab/kept_pages.py`): the kept page is handed back. The other pages
+    are drawn every time, as after any write to their teams."""
 
 
 def _member(n: int) -> int:
@@ -106,6 +113,14 @@ ASKS = {
     "officer": Ask("officer", lambda n: ADMIN, lambda n: {"collar": _collar(_member(n))}),
     "review": Ask("review", lambda n: ADMIN, lambda n: {"team": str(1 + n % TEAMS)}),
     "week, PCSO": Ask("week", lambda n: _member(n), lambda n: {}),
+    "sergeant, kept": Ask("overview", lambda n: SERGEANTS[n % 10], lambda n: {}, kept=True),
+    "inspector, kept": Ask("overview", lambda n: INSPECTORS[n % 3], lambda n: {}, kept=True),
+    "district, kept": Ask(
+        "overview",
+        lambda n: ADMIN,
+        lambda n: {"district": f"District {n % DISTRICTS}"},
+        kept=True,
+    ),
 }
 
 
@@ -138,11 +153,14 @@ async def add_admin_and_contacts(database: Database) -> None:
     await settle(database.engine)
 
 
-async def measure(database: Database, pages: int, into: dict[str, Timings]) -> None:
+async def measure(
+    database: Database, pages: int, into: dict[str, Timings], kept: KeptPages[Page]
+) -> None:
     """`pages` of each kind, timing `render_page` alone (the viewer's teams are found
     first, as the server finds them when it signs the viewer in), and of that the time
     the database driver spends executing the page's statements (from the cursor's execute
-    to its end, rows fetched included)."""
+    to its end, rows fetched included). The pages of a `kept` kind are kept in `kept`, as
+    the server keeps them."""
     sessions = create_sessionmaker(database.engine)
     statements: list[float] = []
     started_at: list[float] = []
@@ -185,6 +203,7 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
                         now=NOW,
                         zone=ZONE,
                         views=registered(),
+                        kept=kept if ask.kept else None,
                     )
                     into[name].ms.append((time.perf_counter() - started) * 1000)
                     into[name].db_ms.append(sum(statements) * 1000)
@@ -197,13 +216,16 @@ async def measure(database: Database, pages: int, into: dict[str, Timings]) -> N
 async def compare(databases: list[Database], repeat: int) -> list[str]:
     """Alternate rounds on the databases, so load on the machine hits all alike; the
     cycle collector set as `pcso-bot serve` sets it, once the pages are warm."""
+    kept: dict[str, KeptPages[Page]] = {d.name: KeptPages() for d in databases}
     for database in databases:
-        await measure(database, 2, {name: Timings() for name in ASKS})  # warm-up
+        warm_up = {name: Timings() for name in ASKS}
+        await measure(database, 2, warm_up, kept[database.name])
     steady_collector()
     timings = {d.name: {name: Timings() for name in ASKS} for d in databases}
     for _ in range(ROUNDS):
         for database in databases:
-            await measure(database, max(1, repeat // ROUNDS), timings[database.name])
+            pages = max(1, repeat // ROUNDS)
+            await measure(database, pages, timings[database.name], kept[database.name])
     lines = []
     for name in ASKS:
         baseline = timings[databases[0].name][name].median

@@ -34,13 +34,14 @@ SIGNALS = {
 
 
 async def rows(sessions: Any) -> dict[str, int]:
-    """How many rows each table holds (but `trend_stamps`: a team's stamps outlive it, so
-    the demo's teams made again under new ids add rows; see dialogs/kept_weeks.py)."""
+    """How many rows each table holds (but the stamps, `trend_stamps` and `page_stamps`: a
+    team's stamps outlive it, so the demo's teams made again under new ids add rows; see
+    dialogs/kept_weeks.py and storage/stamps.py)."""
     async with sessions() as session:
         return {
             table.name: await session.scalar(select(func.count()).select_from(table)) or 0
             for table in Base.metadata.sorted_tables
-            if table.name != "trend_stamps"
+            if table.name not in ("trend_stamps", "page_stamps")
         }
 
 

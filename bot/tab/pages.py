@@ -11,7 +11,7 @@ Pages never write to the store. Links between pages are hash links the shell fol
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +20,8 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.tab.html import card_html, el, link
-from bot.tab.trend_pages import officer_page, overview_page
+from bot.tab.kept_pages import KeptPages
+from bot.tab.trend_pages import officer_page, overview_page, shown_teams
 from bot.tab.view import PageError, Request, Shown, review_link
 from dialogs.calendar import EARLIEST
 from dialogs.my_week import week_card
@@ -30,8 +31,9 @@ from dialogs.router import Views
 from dialogs.supervision import REVIEWERS
 from dialogs.wording import short_day
 from storage.models import Officer, Team
+from storage.stamps import team_stamps
 
-__all__ = ["PAGES", "Page", "PageError", "Viewer", "render_page"]
+__all__ = ["PAGES", "KeptPages", "Page", "PageError", "Viewer", "render_page"]
 
 PAGES = ("overview", "officer", "review", "week")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -62,9 +64,12 @@ async def render_page(
     now: datetime,
     zone: ZoneInfo,
     views: Views,
+    kept: KeptPages[Page] | None = None,
 ) -> Page:
     """The page `name` for the viewer; `PageError` for an unknown page (404), a bad
-    parameter (400) or anything the viewer may not see (403)."""
+    parameter (400) or anything the viewer may not see (403). With `kept`, a page of
+    `KEPT` drawn before for the same viewer and day is handed back while the stamps of
+    the teams it shows stand (`bot/tab/kept_pages.py`)."""
     render = RENDERERS.get(name)
     if render is None:
         raise PageError(404, f"There is no page called '{name[:40]}'.")
@@ -72,6 +77,20 @@ async def render_page(
         raise PageError(403, "Only sergeants, inspectors and admins can see team pages.")
     today = now.astimezone(zone).date()
     request = Request(session, viewer.officer, viewer.teams, params, today, now, zone, views)
+    shows = KEPT.get(name)
+    if kept is None or shows is None:
+        return await _drawn(name, render, request)
+    team_ids = [t.id for t in await shows(request)]
+    stamps = await team_stamps(session, team_ids)  # before anything the page shows
+    key = kept.key(name, params, viewer.officer, viewer.teams, today)
+    page = kept.find(key, stamps)
+    if page is None:
+        page = await _drawn(name, render, request)
+        kept.keep(key, today, stamps, team_ids, page)
+    return page
+
+
+async def _drawn(name: str, render: Renderer, request: Request) -> Page:
     title, html, shown = await render(request)
     return Page(title=title, html=str(html), shown={"page": name, **shown})
 
@@ -129,9 +148,13 @@ async def week_page(request: Request) -> tuple[str, Markup, Shown]:
     return card.title, html, shown
 
 
-RENDERERS: dict[str, Callable[[Request], Awaitable[tuple[str, Markup, Shown]]]] = {
+Renderer = Callable[[Request], Awaitable[tuple[str, Markup, Shown]]]
+RENDERERS: dict[str, Renderer] = {
     "overview": overview_page,
     "officer": officer_page,
     "review": review_page,
     "week": week_page,
 }
+KEPT: dict[str, Callable[[Request], Awaitable[Sequence[Team]]]] = {"overview": shown_teams}
+"""The pages kept while their teams' stamps stand, each with the teams it shows. Each reads
+only stamped tables (`storage.stamps.STAMPED`)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
@@ -33,7 +33,7 @@ from bot.settings import Settings
 from bot.tab import access
 from bot.tab.assets import Asset, Assets
 from bot.tab.auth import Refusal, TabAuth
-from bot.tab.pages import PAGES, PageError, Viewer, render_page
+from bot.tab.pages import PAGES, KeptPages, Page, PageError, Viewer, render_page
 from dialogs.router import Views
 from storage import audit
 from storage.models import Officer, Team
@@ -81,6 +81,8 @@ class Tab:
     views: Views
     auth: TabAuth
     assets: Assets
+    kept: KeptPages[Page] = field(default_factory=KeptPages)
+    """Overviews drawn for this process, kept while their teams' stamps stand."""
 
     @property
     def mode(self) -> str:
@@ -160,6 +162,7 @@ async def page(request: web.Request) -> web.Response:
                 now=now,
                 zone=tab.settings.zone,
                 views=tab.views,
+                kept=tab.kept,
             )
         except PageError as error:
             reason = PAGE_REASONS.get(error.status, "refused")

@@ -82,20 +82,15 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
     a row per PCSO (or, over many teams, per team), the open signals, and the links to
     today's reviews. Teams in more than one district, with a row per team (an admin's
     force), open on the list of districts instead."""
-    chosen = await request.team()
-    district = None if chosen else await request.district()
+    chosen, district, teams = await overview_teams(request)
     if chosen:
-        teams = [chosen]
         title = f"Supervision: {chosen.name}"
     elif district:
-        teams = [t for t in request.teams if t.district.casefold() == district.casefold()]
         title = f"Supervision: {district}"
     else:
-        teams = list(request.teams)
         title = "Supervision: your teams"
         if per_team(request, teams) and len(districts_of(teams)) > 1:
             return await districts_page(request)
-    teams.sort(key=lambda t: t.name)
     shown = {"teams": team_names(teams), "day": request.today.isoformat()}
     if district:
         shown["district"] = district
@@ -132,6 +127,25 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
         discussed(history, request.zone, heading="Signals discussed in the twelve weeks"),
     )
     return title, html, shown
+
+
+async def overview_teams(request: Request) -> tuple[Team | None, str | None, list[Team]]:
+    """The team an overview is of (its `team` parameter), or its district (`district`), and
+    the teams it shows, by name: that team, the district's, or all the viewer's."""
+    chosen = await request.team()
+    district = None if chosen else await request.district()
+    if chosen:
+        teams = [chosen]
+    elif district:
+        teams = [t for t in request.teams if t.district.casefold() == district.casefold()]
+    else:
+        teams = list(request.teams)
+    return chosen, district, sorted(teams, key=lambda t: t.name)
+
+
+async def shown_teams(request: Request) -> list[Team]:
+    """The teams the overview asked for shows (what it is kept against)."""
+    return (await overview_teams(request))[2]
 
 
 async def districts_page(request: Request) -> tuple[str, Markup, Shown]:

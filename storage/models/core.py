@@ -112,6 +112,19 @@ class Supervision(Base):
     )
 
 
+class PageStamp(Base):
+    """How many times anything a team's supervision pages show was written: its daily
+    answers, tasks and returns, its members' away periods, its discussed signals, its
+    roster and its settings, kept by triggers on those tables (`storage.stamps`). A page
+    drawn with a team's stamp is as good as new while the stamp stands. No foreign key:
+    a team deleted and made again under the same id goes on from its old stamp."""
+
+    __tablename__ = "page_stamps"
+
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[int] = mapped_column(Integer)
+
+
 class ServiceKey(Base):
     """A secret the service makes for itself once and keeps in the store, so that every
     process on the same database shares it (e.g. the key that signs supervision-tab links,

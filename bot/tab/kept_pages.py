@@ -1,0 +1,110 @@
+"""Drawn pages kept while nothing they show has changed.
+
+An overview is the tab's heaviest page: a district's ten teams, twelve weeks of every
+workflow's figures, the signals of a hundred officers and some 1,500 elements of HTML. A
+supervisor goes back to it again and again (from a team, from an officer, from a review),
+and on most of those visits nothing it shows has been written since it was last drawn.
+
+Each page is kept with the stamps of the teams it shows (`storage.stamps`), read *before*
+it was drawn. The database moves a team's stamp on every write to anything its pages show,
+whoever writes it, so a page whose teams' stamps read the same now is what drawing it
+again would give, and is handed back as it is; a write committed while it was being drawn
+leaves it stale, never wrong. A page is kept for the one viewer (their role and teams, as
+the roster has them now) and the one day it was drawn for: the next day's first view draws
+it afresh, and what was kept the day before is dropped then.
+
+The kept pages are the process's own, so a service running several processes keeps a set
+in each, each checked against the same stamps. Every view is still audited.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+from storage.models import Officer, Team
+
+P = TypeVar("P")
+
+SIZE = 256
+"""Pages kept at most, the least recently shown dropped first: an overview's HTML is some
+100-300 kB, so a full set is at most a few tens of megabytes."""
+
+
+@dataclass(frozen=True)
+class Kept(Generic[P]):
+    stamps: tuple[tuple[int, int | None], ...]
+    """(team id, its stamp when the page was drawn) for each team the page shows."""
+    page: P
+
+
+class KeptPages(Generic[P]):
+    """The pages kept by one process: `find` before drawing a page, `keep` after."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, Kept[P]] = OrderedDict()
+        self._day: date | None = None
+        self.found = 0
+        self.drawn = 0
+
+    @staticmethod
+    def key(
+        name: str,
+        params: Mapping[str, str],
+        viewer: Officer,
+        teams: Sequence[Team],
+        day: date,
+    ) -> Hashable:
+        """What a page is kept under: the page and its parameters, the viewer and the teams
+        they may see (names and districts included: a page lists them), and the day."""
+        return (
+            name,
+            tuple(sorted(params.items())),
+            viewer.id,
+            viewer.role,
+            tuple((t.id, t.name, t.district) for t in teams),
+            day,
+        )
+
+    def find(self, key: Hashable, stamps: Mapping[int, int]) -> P | None:
+        """The page kept under `key` if its teams' stamps still read as `stamps` (read now,
+        before anything else the page would show), else None."""
+        kept = self._pages.get(key)
+        if kept is None:
+            return None
+        if any(stamps.get(team_id) != stamp for team_id, stamp in kept.stamps):
+            del self._pages[key]
+            return None
+        self._pages.move_to_end(key)
+        self.found += 1
+        return kept.page
+
+    def keep(
+        self,
+        key: Hashable,
+        day: date,
+        stamps: Mapping[int, int],
+        team_ids: Sequence[int],
+        page: P,
+    ) -> None:
+        """Keep `page`, drawn on `day` for the teams `team_ids` after reading `stamps`."""
+        self.drawn += 1
+        if self.size <= 0:
+            return
+        if day != self._day:  # a new day: nothing kept for an earlier one is shown again
+            self._pages.clear()
+            self._day = day
+        self._pages[key] = Kept(tuple((t, stamps.get(t)) for t in sorted(set(team_ids))), page)
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
