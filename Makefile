@@ -32,8 +32,9 @@ lint: $(STAMP)
 	$(BIN)/mypy bot dialogs storage
 	$(BIN)/hadolint docs/deploy/Dockerfile
 
+# The suite on every core (pytest-xdist); each worker makes its own PostgreSQL database.
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.review
