@@ -398,6 +398,8 @@ async def settle(engine: AsyncEngine) -> None:
 class Timings:
     ms: list[float] = field(default_factory=list)
     statements: int = 0
+    counts: list[int] = field(default_factory=list)
+    """Where measured, the statements each page ran (`statements` is the most)."""
     db_ms: list[float] = field(default_factory=list)
     """Of each `ms`, the time spent executing the statements (where measured)."""
 

@@ -245,6 +245,26 @@ async def test_after_each_write_the_overview_is_drawn_again_as_new(
     assert again.html == (await show(sessions, None, team=str((await ids(sessions))[CSU]))).html
 
 
+@pytest.mark.parametrize("write", sorted(WRITES))
+async def test_a_row_per_team_overview_counts_again_only_the_teams_written_to(
+    recorded: None, sessions: Sessions, write: str
+) -> None:
+    """The inspector's overview (a row per team) drawn again after a write counts the
+    teams whose stamps moved and takes the others' figures as kept, and is exactly what
+    drawing every team afresh gives. PSTF uses PCSO returns and CSU does not, so the
+    teams' series differ and are added up in their parts' order."""
+    await run(sessions, lambda k: update(Team).where(Team.id == k[PSTF]).values(pcso_returns=True))
+    kept: KeptPages[Page] = KeptPages()
+    before = await show(sessions, kept, "I501")
+    assert (kept.teams.drawn, kept.teams.found) == (2, 0)
+    await WRITES[write](sessions)
+    after = await show(sessions, kept, "I501")
+    assert after is not before, write
+    moved_both = write in ("an officer moving team",)
+    assert (kept.teams.drawn, kept.teams.found) == ((4, 0) if moved_both else (3, 1)), write
+    assert after.html == (await show(sessions, None, "I501")).html, write
+
+
 async def test_a_write_changes_what_the_page_shows(recorded: None, sessions: Sessions) -> None:
     """Not only drawn again: the drawing shows the write (P302's Tuesday answered)."""
     kept: KeptPages[Page] = KeptPages()

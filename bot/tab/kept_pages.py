@@ -23,11 +23,12 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from storage.models import Officer, Team
 
 P = TypeVar("P")
+T = TypeVar("T")
 
 SIZE = 256
 """Pages kept at most, the least recently shown dropped first: an overview's HTML is some
@@ -47,6 +48,9 @@ class KeptPages(Generic[P]):
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
+        self.teams: KeptTeams[Any] = KeptTeams()
+        """What the pages drew of each team, for a page drawn again after a write to some
+        of its teams (`bot/tab/trend_pages.py` `team_figures`)."""
         self._pages: OrderedDict[Hashable, Kept[P]] = OrderedDict()
         self._day: date | None = None
         self.found = 0
@@ -104,6 +108,48 @@ class KeptPages(Generic[P]):
 
     def clear(self) -> None:
         self._pages.clear()
+        self.teams.clear()
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+TEAMS = 1024
+"""Teams' figures kept at most (a few kilobytes each), the least recently used dropped
+first."""
+
+
+class KeptTeams(Generic[T]):
+    """What a page drew of each team on a day, kept while the team's stamp stands: a page
+    of many teams drawn again after a write to one of them draws that one alone."""
+
+    def __init__(self, size: int = TEAMS) -> None:
+        self.size = size
+        self._kept: OrderedDict[int, tuple[int | None, T]] = OrderedDict()
+        self._day: date | None = None
+        self.found = 0
+        self.drawn = 0
+
+    def find(self, team_id: int, day: date, stamp: int | None) -> T | None:
+        """The team's figures kept on `day` if its stamp (read before anything the page
+        shows) is still `stamp`, else None."""
+        kept = self._kept.get(team_id) if day == self._day else None
+        if kept is None or kept[0] != stamp:
+            return None
+        self._kept.move_to_end(team_id)
+        self.found += 1
+        return kept[1]
+
+    def keep(self, team_id: int, day: date, stamp: int | None, figures: T) -> None:
+        """Keep the team's figures, drawn on `day` after reading its stamp as `stamp`."""
+        self.drawn += 1
+        if day != self._day:
+            self._kept.clear()
+            self._day = day
+        self._kept[team_id] = (stamp, figures)
+        self._kept.move_to_end(team_id)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -85,6 +85,7 @@ async def render_page(
     key = kept.key(name, params, viewer.officer, viewer.teams, today)
     page = kept.find(key, stamps)
     if page is None:
+        request = replace(request, stamps=stamps, kept_teams=kept.teams)
         page = await _drawn(name, render, request)
         kept.keep(key, today, stamps, team_ids, page)
     return page

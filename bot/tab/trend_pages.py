@@ -5,8 +5,9 @@ and column counts)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 from markupsafe import Markup
 
@@ -29,12 +30,14 @@ from dialogs.sections import (
     TEAM,
     VULNERABLE_CHART,
     Cell,
+    Series,
     Tally,
     TrendScope,
+    TrendWeeks,
 )
 from dialogs.signals import KINDS, Signal, discussed_signals, find_signals
 from dialogs.signals.kinds import TITLES
-from dialogs.trends import Trends, load_trends
+from dialogs.trends import Trends, load_trends, trend_weeks
 from dialogs.wording import short_day
 from storage import officers
 from storage.models import Officer, Role, Team
@@ -97,36 +100,124 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
     if not teams:
         html = el("div", {"class": "page page-overview"}, el("p", None, NO_TEAMS))
         return title, html, shown
-    by_team = chosen is None and per_team(request, teams)
-    members = await officers.members_of_teams(request.session, [t.id for t in teams])
-    trends = await load_trends(
-        request.views,
-        request.session,
-        teams,
-        today=request.today,
-        zone=request.zone,
-        by_officer=not by_team,
-        members=members,
-    )
-    scope = TrendScope(frozenset(t.id for t in teams))
-    signals = await find_signals(
-        request.session, teams, today=request.today, zone=request.zone, members=members
-    )
+    weeks = trend_weeks(request.today)
+    if chosen is None and per_team(request, teams):
+        figures = await team_figures(request, teams)
+        mondays = weeks.mondays
+        parts: tuple[Child, ...] = (
+            signals_by_team(teams, figures),
+            charts(summed(figures.values()), mondays, "overview"),
+            teams_table(teams, figures, mondays),
+        )
+    else:
+        members = await officers.members_of_teams(request.session, [t.id for t in teams])
+        trends = await load_trends(
+            request.views,
+            request.session,
+            teams,
+            today=request.today,
+            zone=request.zone,
+            members=members,
+        )
+        scope = TrendScope(frozenset(t.id for t in teams))
+        signals = await find_signals(
+            request.session, teams, today=request.today, zone=request.zone, members=members
+        )
+        parts = (
+            open_signals(signals),
+            charts(trends.series(scope), weeks.mondays, "overview"),
+            members_table(trends, scope, signals),
+        )
     history = await discussed_signals(
-        request.session, teams, first=trends.weeks.first, last=request.today, zone=request.zone
+        request.session, teams, first=weeks.first, last=request.today, zone=request.zone
     )
     html = el(
         "div",
         {"class": "page page-overview"},
         _team_choice(request.teams, chosen, district),
-        window(trends),
+        window(weeks),
         _reviews(teams, request),
-        signals_by_team(teams, signals) if by_team else open_signals(signals),
-        charts(trends, scope, "overview"),
-        teams_table(trends, teams, signals) if by_team else members_table(trends, scope, signals),
+        *parts,
         discussed(history, request.zone, heading="Signals discussed in the twelve weeks"),
     )
     return title, html, shown
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """What an overview with a row per team shows of one team: its weekly series (each with
+    the place of its part, for the charts), its row, how many members it has and its open
+    signals by kind. Kept per team and day while the team's stamp stands, so a district's
+    page drawn again after a write to one team counts that team alone."""
+
+    series: tuple[tuple[int, Series], ...]
+    cells: tuple[Cell, ...]
+    members: int
+    signals: tuple[tuple[str, int], ...]
+
+    @property
+    def open_signals(self) -> int:
+        return sum(n for _, n in self.signals)
+
+
+async def team_figures(request: Request, teams: Sequence[Team]) -> dict[int, TeamFigures]:
+    """Each team's figures: kept ones whose team's stamp stands (`request.stamps`, read
+    before anything else the page shows), the others counted together, in one set of
+    statements, and kept."""
+    kept, stamps = request.kept_teams, request.stamps
+    found: dict[int, TeamFigures] = {}
+    if kept is not None and stamps is not None:
+        for team in teams:
+            figures = kept.find(team.id, request.today, stamps.get(team.id))
+            if figures is not None:
+                found[team.id] = figures
+    stale = [t for t in teams if t.id not in found]
+    if not stale:
+        return found
+    members = await officers.members_of_teams(request.session, [t.id for t in stale])
+    trends = await load_trends(
+        request.views,
+        request.session,
+        stale,
+        today=request.today,
+        zone=request.zone,
+        by_officer=False,
+        members=members,
+    )
+    signals = await find_signals(
+        request.session, stale, today=request.today, zone=request.zone, members=members
+    )
+    opened = Counter((s.team.id, s.kind) for s in signals if s.open)
+    for team in stale:
+        scope = TrendScope(frozenset({team.id}))
+        figures = TeamFigures(
+            series=tuple(
+                (n, series)
+                for n, part in enumerate(trends.parts)
+                for series in part.series(trends.context, scope)
+            ),
+            cells=tuple(trends.row((team.id, TEAM))),
+            members=len(members.get(team.id, ())),
+            signals=tuple((k, opened[(team.id, k)]) for k in KINDS if opened[(team.id, k)]),
+        )
+        found[team.id] = figures
+        if kept is not None and stamps is not None:
+            kept.keep(team.id, request.today, stamps.get(team.id), figures)
+    return found
+
+
+def summed(figures: Iterable[TeamFigures]) -> list[Series]:
+    """The teams' series added up week by week, in their parts' order (a part may draw a
+    series for some teams only, as the PCSO returns do for the teams that use them)."""
+    by_key: dict[tuple[int, str], Series] = {}
+    for team in figures:
+        for n, series in team.series:
+            was = by_key.get((n, series.key))
+            if was is not None:
+                weeks = zip(was.weeks, series.weeks, strict=True)
+                series = replace(was, weeks=tuple(a + b for a, b in weeks))
+            by_key[(n, series.key)] = series
+    return [series for _, series in sorted(by_key.items(), key=lambda item: item[0][0])]
 
 
 async def overview_teams(request: Request) -> tuple[Team | None, str | None, list[Team]]:
@@ -238,10 +329,10 @@ async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
             link(review_link(team, request.today), "Today's review"),
         ),
         el("p", {"class": "who"}, f"{_role(officer)}, {team.name}"),
-        window(trends),
+        window(trends.weeks),
         open_signals(mine),
         el("section", {"class": "totals"}, el("h3", None, "Twelve weeks"), facts),
-        charts(trends, scope, f"officer-{officer.collar_number}"),
+        charts(trends.series(scope), trends.weeks.mondays, f"officer-{officer.collar_number}"),
         discussed(
             sorted(marked.values(), key=_marked_at, reverse=True),
             request.zone,
@@ -256,8 +347,7 @@ def _role(officer: Officer) -> str:
     return "Team leader" if officer.role == "team_leader" else "PCSO"
 
 
-def window(trends: Trends) -> Markup:
-    weeks = trends.weeks
+def window(weeks: TrendWeeks) -> Markup:
     return el(
         "p",
         {
@@ -322,10 +412,8 @@ def _comma(items: Sequence[Markup]) -> list[Child]:
     return out
 
 
-def charts(trends: Trends, scope: TrendScope, prefix: str) -> Markup:
-    """The three charts of the scope, full width on a phone and in a grid on a desktop."""
-    series = trends.series(scope)
-    mondays = trends.weeks.mondays
+def charts(series: Sequence[Series], mondays: Sequence[date], prefix: str) -> Markup:
+    """The three charts of the series, full width on a phone and in a grid on a desktop."""
     drawn = []
     for kind, title, description in CHARTS:
         mine = [s for s in series if s.chart == kind]
@@ -356,7 +444,7 @@ def members_table(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) 
             team.name,
             *(_cell(c) for c in cells),
             el("span", {"class": "figure", "data-key": "signals.open"}, open_count[member.id]),
-            *([_spark(cells, trends)] if spark else []),
+            *([_spark(cells, trends.weeks.mondays)] if spark else []),
         )
         for team, member, cells in rows
     ]
@@ -368,11 +456,12 @@ def members_table(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) 
     )
 
 
-def teams_table(trends: Trends, teams: Sequence[Team], signals: Sequence[Signal]) -> Markup:
+def teams_table(
+    teams: Sequence[Team], figures: Mapping[int, TeamFigures], mondays: Sequence[date]
+) -> Markup:
     """A row per team: its twelve weeks' figures, its open signals and a line of the first
     rate, week by week; the team's name opens its page (a row per PCSO)."""
-    open_count = Counter(s.team.id for s in signals if s.open)
-    rows = [(team, trends.row((team.id, TEAM))) for team in teams]
+    rows = [(team, figures[team.id].cells) for team in teams]
     labels = [c.label for c in rows[0][1]] if rows else []
     spark = next((c.label for c in rows[0][1] if _is_rate(c)), None) if rows else None
     columns = ["Team", "Members", *labels, "Open signals"]
@@ -381,14 +470,14 @@ def teams_table(trends: Trends, teams: Sequence[Team], signals: Sequence[Signal]
     body = [
         (
             link(f"#overview?team={team.id}", team.name),
+            el("span", {"class": "figure", "data-key": "members"}, figures[team.id].members),
+            *(_cell(c) for c in cells),
             el(
                 "span",
-                {"class": "figure", "data-key": "members"},
-                len(trends.context.members.get(team.id, ())),
+                {"class": "figure", "data-key": "signals.open"},
+                figures[team.id].open_signals,
             ),
-            *(_cell(c) for c in cells),
-            el("span", {"class": "figure", "data-key": "signals.open"}, open_count[team.id]),
-            *([_spark(cells, trends)] if spark else []),
+            *([_spark(cells, mondays)] if spark else []),
         )
         for team, cells in rows
     ]
@@ -401,13 +490,13 @@ def teams_table(trends: Trends, teams: Sequence[Team], signals: Sequence[Signal]
     )
 
 
-def signals_by_team(teams: Sequence[Team], signals: Sequence[Signal]) -> Markup:
+def signals_by_team(teams: Sequence[Team], figures: Mapping[int, TeamFigures]) -> Markup:
     """The open signals over many teams: how many each team has of each kind, the team's
     name opening its page, where they are listed with their evidence."""
-    found = [s for s in signals if s.open]
-    kinds = [k for k in KINDS if any(s.kind == k for s in found)]
-    counts = Counter((s.team.id, s.kind) for s in found)
-    totals = Counter(s.team.id for s in found)
+    counts = Counter({(t.id, k): n for t in teams for k, n in figures[t.id].signals})
+    totals = Counter({t.id: figures[t.id].open_signals for t in teams})
+    kinds = [k for k in KINDS if any(counts[(t.id, k)] for t in teams)]
+    opened = sum(totals.values())
     body = [
         (
             link(f"#overview?team={team.id}", team.name),
@@ -419,8 +508,8 @@ def signals_by_team(teams: Sequence[Team], signals: Sequence[Signal]) -> Markup:
     ]
     return el(
         "section",
-        {"class": "signals open-signals", "data-count": len(found)},
-        el("h3", None, f"Open signals ({len(found)})"),
+        {"class": "signals open-signals", "data-count": opened},
+        el("h3", None, f"Open signals ({opened})"),
         el(
             "p",
             {"class": "note"},
@@ -437,9 +526,9 @@ def _is_rate(cell: Cell) -> bool:
     return cell.weeks[0].of is not None
 
 
-def _spark(cells: Sequence[Cell], trends: Trends) -> Markup:
+def _spark(cells: Sequence[Cell], mondays: Sequence[date]) -> Markup:
     first = next(c for c in cells if _is_rate(c))
-    return sparkline(first.label, first.weeks, trends.weeks.mondays)
+    return sparkline(first.label, first.weeks, mondays)
 
 
 def _cell(cell: Cell) -> Markup:

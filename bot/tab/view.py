@@ -7,11 +7,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.tab.kept_pages import KeptTeams
 from dialogs.router import Views
 from storage import officers
 from storage.models import MEMBER_ROLES, Officer, Team
@@ -42,6 +44,11 @@ class Request:
     now: datetime
     zone: ZoneInfo
     views: Views
+    stamps: Mapping[int, int] | None = None
+    """The stamps of the teams the page shows, read before anything else it shows, when
+    the page is kept (`bot/tab/kept_pages.py`)."""
+    kept_teams: KeptTeams[Any] | None = None
+    """What pages drew of each team, kept while its stamp stands (with `stamps`)."""
 
     async def team(self, *, required: bool = False) -> Team | None:
         """The team the `team` parameter names, if the viewer may see it (None when the
