@@ -27,6 +27,7 @@ from dialogs.tasking.models import Task, TaskAssignee, Tasking
 from storage import officers
 from storage.models import Base, Officer, Team, UTCDateTime
 from storage.stamps import DERIVED, STAMPED, team_stamps
+from tests.rig.databases import trigger_names
 from tests.rig.supervision import at, store
 from tests.rig.tab_data import CSU, FRI, MON, PSTF, THU, TUE, WED, discussed_signal
 from tests.rig.tab_data import week_of_answers as record_week
@@ -388,11 +389,5 @@ async def test_a_kept_page_reads_only_stamped_tables(
 
 
 async def test_every_stamped_table_has_its_triggers(engine: Any) -> None:
-    async with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        else:
-            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-        found = {name for (name,) in await connection.execute(text(query))}
     wanted = {f"{t}_page_{e}" for t in STAMPED for e in ("insert", "update", "delete")}
-    assert wanted <= found
+    assert wanted <= await trigger_names(engine)

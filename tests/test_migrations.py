@@ -17,6 +17,7 @@ from dialogs import answers
 from dialogs.briefing.models import AttendanceAnswer
 from storage.migrate import alembic_config, current_heads, expected_heads, upgrade
 from storage.models import Base, Officer
+from tests.rig.databases import trigger_names
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -207,10 +208,4 @@ async def test_the_latest_answer_triggers_are_in_place(engine: AsyncEngine) -> N
     tables = ("attendance_answers", "bwv_answers", "pcso_returns")
     wanted = {f"{table}_latest_{event}" for table in tables for event in EVENTS}
     wanted |= {f"{table}_stamp_{event}" for table in tables for event in EVENTS}  # kept weeks
-    async with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        else:
-            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-        found = {name for (name,) in await connection.execute(text(query))}
-    assert wanted <= found
+    assert wanted <= await trigger_names(engine)

@@ -110,19 +110,8 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
             teams_table(teams, figures, mondays),
         )
     else:
-        members = await officers.members_of_teams(request.session, [t.id for t in teams])
-        trends = await load_trends(
-            request.views,
-            request.session,
-            teams,
-            today=request.today,
-            zone=request.zone,
-            members=members,
-        )
+        _, trends, signals = await counted(request, teams, by_officer=True)
         scope = TrendScope(frozenset(t.id for t in teams))
-        signals = await find_signals(
-            request.session, teams, today=request.today, zone=request.zone, members=members
-        )
         parts = (
             open_signals(signals),
             charts(trends.series(scope), weeks.mondays, "overview"),
@@ -174,19 +163,7 @@ async def team_figures(request: Request, teams: Sequence[Team]) -> dict[int, Tea
     stale = [t for t in teams if t.id not in found]
     if not stale:
         return found
-    members = await officers.members_of_teams(request.session, [t.id for t in stale])
-    trends = await load_trends(
-        request.views,
-        request.session,
-        stale,
-        today=request.today,
-        zone=request.zone,
-        by_officer=False,
-        members=members,
-    )
-    signals = await find_signals(
-        request.session, stale, today=request.today, zone=request.zone, members=members
-    )
+    members, trends, signals = await counted(request, stale, by_officer=False)
     opened = Counter((s.team.id, s.kind) for s in signals if s.open)
     for team in stale:
         scope = TrendScope(frozenset({team.id}))
@@ -204,6 +181,27 @@ async def team_figures(request: Request, teams: Sequence[Team]) -> dict[int, Tea
         if kept is not None and stamps is not None:
             kept.keep(team.id, request.today, stamps.get(team.id), figures)
     return found
+
+
+async def counted(
+    request: Request, teams: Sequence[Team], *, by_officer: bool
+) -> tuple[Mapping[int, Sequence[Officer]], Trends, list[Signal]]:
+    """The teams' members now, their twelve weeks (per member, or per team) and their
+    signals."""
+    members = await officers.members_of_teams(request.session, [t.id for t in teams])
+    trends = await load_trends(
+        request.views,
+        request.session,
+        teams,
+        today=request.today,
+        zone=request.zone,
+        by_officer=by_officer,
+        members=members,
+    )
+    signals = await find_signals(
+        request.session, teams, today=request.today, zone=request.zone, members=members
+    )
+    return members, trends, list(signals)
 
 
 def summed(figures: Iterable[TeamFigures]) -> list[Series]:
@@ -290,26 +288,12 @@ NO_TEAMS = "You have no teams on the roster to supervise. Ask your administrator
 async def officer_page(request: Request) -> tuple[str, Markup, Shown]:
     """One PCSO's (or team leader's) twelve weeks."""
     officer, team = await request.member()
-    members = await officers.members_of_teams(request.session, [team.id])
-    trends = await load_trends(
-        request.views,
-        request.session,
-        [team],
-        today=request.today,
-        zone=request.zone,
-        members=members,
-    )
+    _, trends, signals = await counted(request, [team], by_officer=True)
     scope = TrendScope(frozenset({team.id}), officer.id)
     if not trends.members(scope):
         raise PageError(404, f"{officer.collar_number} is not a member of {team.name}.")
     cells = trends.cells(officer)
-    mine = [
-        s
-        for s in await find_signals(
-            request.session, [team], today=request.today, zone=request.zone, members=members
-        )
-        if s.officer.id == officer.id
-    ]
+    mine = [s for s in signals if s.officer.id == officer.id]
     history = await discussed_signals(
         request.session, [team], first=trends.weeks.first, last=request.today, zone=request.zone
     )
