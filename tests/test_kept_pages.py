@@ -1,8 +1,9 @@
 """Overviews kept while nothing they show has changed (bot/tab/kept_pages.py), on SQLite and
 PostgreSQL: a kept page is handed back for one statement; after every kind of write to
-what it shows, whoever writes it, the page is drawn again and is exactly what drawing it
-afresh gives; a write to a team the page does not show leaves it kept; the database
-stamps the right teams; and no kept page reads a table whose writes are not stamped."""
+what it shows, whoever writes it, the page is drawn again, counting only the teams written
+to, and is exactly what drawing it afresh gives; a write to a team the page does not show
+leaves it kept; the database stamps the right teams; and no kept page reads a table whose
+writes are not stamped."""
 
 from __future__ import annotations
 
@@ -234,12 +235,19 @@ async def test_a_kept_overview_is_handed_back_for_one_statement(
 async def test_after_each_write_the_overview_is_drawn_again_as_new(
     recorded: None, sessions: Sessions, write: str
 ) -> None:
+    """S101's overview (a row per PCSO, both teams) and CSU's page: drawn again after the
+    write, counting CSU alone where only CSU's stamp moved; PSTF uses PCSO returns and CSU
+    does not, so their members' columns and series differ."""
+    await run(sessions, lambda k: update(Team).where(Team.id == k[PSTF]).values(pcso_returns=True))
     kept: KeptPages[Page] = KeptPages()
     before = await show(sessions, kept)
     team_page = await show(sessions, kept, team=str((await ids(sessions))[CSU]))
+    assert (kept.teams.drawn, kept.teams.found) == (2, 1)  # CSU's rows drawn once
     await WRITES[write](sessions)
     after = await show(sessions, kept)
     assert after is not before and kept.drawn == 3, write
+    both = write == "an officer moving team"
+    assert (kept.teams.drawn, kept.teams.found) == ((4, 1) if both else (3, 2)), write
     assert after.html == (await show(sessions, None)).html, write
     again = await show(sessions, kept, team=str((await ids(sessions))[CSU]))
     assert again is not team_page, write
@@ -261,8 +269,8 @@ async def test_a_row_per_team_overview_counts_again_only_the_teams_written_to(
     await WRITES[write](sessions)
     after = await show(sessions, kept, "I501")
     assert after is not before, write
-    moved_both = write in ("an officer moving team",)
-    assert (kept.teams.drawn, kept.teams.found) == ((4, 0) if moved_both else (3, 1)), write
+    both = write == "an officer moving team"
+    assert (kept.teams.drawn, kept.teams.found) == ((4, 0) if both else (3, 1)), write
     assert after.html == (await show(sessions, None, "I501")).html, write
 
 

@@ -125,29 +125,29 @@ class KeptTeams(Generic[T]):
 
     def __init__(self, size: int = TEAMS) -> None:
         self.size = size
-        self._kept: OrderedDict[int, tuple[int | None, T]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, tuple[int | None, T]] = OrderedDict()
         self._day: date | None = None
         self.found = 0
         self.drawn = 0
 
-    def find(self, team_id: int, day: date, stamp: int | None) -> T | None:
-        """The team's figures kept on `day` if its stamp (read before anything the page
-        shows) is still `stamp`, else None."""
-        kept = self._kept.get(team_id) if day == self._day else None
+    def find(self, key: Hashable, day: date, stamp: int | None) -> T | None:
+        """A team's figures kept under `key` (the team and what kind of figures) on `day`
+        if its stamp (read before anything the page shows) is still `stamp`, else None."""
+        kept = self._kept.get(key) if day == self._day else None
         if kept is None or kept[0] != stamp:
             return None
-        self._kept.move_to_end(team_id)
+        self._kept.move_to_end(key)
         self.found += 1
         return kept[1]
 
-    def keep(self, team_id: int, day: date, stamp: int | None, figures: T) -> None:
-        """Keep the team's figures, drawn on `day` after reading its stamp as `stamp`."""
+    def keep(self, key: Hashable, day: date, stamp: int | None, figures: T) -> None:
+        """Keep a team's figures, drawn on `day` after reading its stamp as `stamp`."""
         self.drawn += 1
         if day != self._day:
             self._kept.clear()
             self._day = day
-        self._kept[team_id] = (stamp, figures)
-        self._kept.move_to_end(team_id)
+        self._kept[key] = (stamp, figures)
+        self._kept.move_to_end(key)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
 

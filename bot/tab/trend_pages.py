@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from markupsafe import Markup
 
@@ -35,7 +36,7 @@ from dialogs.sections import (
     TrendScope,
     TrendWeeks,
 )
-from dialogs.signals import KINDS, Signal, discussed_signals, find_signals
+from dialogs.signals import KINDS, Signal, discussed_signals, find_signals, signal_order
 from dialogs.signals.kinds import TITLES
 from dialogs.trends import Trends, load_trends, trend_weeks
 from dialogs.wording import short_day
@@ -101,22 +102,18 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
         html = el("div", {"class": "page page-overview"}, el("p", None, NO_TEAMS))
         return title, html, shown
     weeks = trend_weeks(request.today)
-    if chosen is None and per_team(request, teams):
-        figures = await team_figures(request, teams)
-        mondays = weeks.mondays
+    by_team = chosen is None and per_team(request, teams)
+    figures = await team_figures(request, teams, by_officer=not by_team)
+    series = charts(summed(figures.values()), weeks.mondays, "overview")
+    if by_team:
         parts: tuple[Child, ...] = (
             signals_by_team(teams, figures),
-            charts(summed(figures.values()), mondays, "overview"),
-            teams_table(teams, figures, mondays),
+            series,
+            teams_table(teams, figures, weeks.mondays),
         )
     else:
-        _, trends, signals = await counted(request, teams, by_officer=True)
-        scope = TrendScope(frozenset(t.id for t in teams))
-        parts = (
-            open_signals(signals),
-            charts(trends.series(scope), weeks.mondays, "overview"),
-            members_table(trends, scope, signals),
-        )
+        signals = sorted((s for f in figures.values() for s in f.signals), key=signal_order)
+        parts = (open_signals(signals), series, members_table([figures[t.id] for t in teams]))
     history = await discussed_signals(
         request.session, teams, first=weeks.first, last=request.today, zone=request.zone
     )
@@ -134,22 +131,29 @@ async def overview_page(request: Request) -> tuple[str, Markup, Shown]:
 
 @dataclass(frozen=True)
 class TeamFigures:
-    """What an overview with a row per team shows of one team: its weekly series (each with
-    the place of its part, for the charts), its row, how many members it has and its open
-    signals by kind. Kept per team and day while the team's stamp stands, so a district's
-    page drawn again after a write to one team counts that team alone."""
+    """What an overview shows of one team: its weekly series (each with the place of its
+    part, for the charts), its signals and how many members it has; and, on an overview
+    with a row per team, the team's row, or, with a row per PCSO, each member's row
+    (written once) and the columns they have. None of it depends on the other teams, so
+    it is kept per team and day while the team's stamp stands, and a page drawn again
+    after a write to one of its teams counts that team alone."""
 
     series: tuple[tuple[int, Series], ...]
-    cells: tuple[Cell, ...]
+    signals: tuple[Signal, ...]
     members: int
-    signals: tuple[tuple[str, int], ...]
+    cells: tuple[Cell, ...] = ()
+    rows: tuple[tuple[Child, ...], ...] = ()
+    labels: tuple[str, ...] = ()
+    spark: str | None = None
 
     @property
     def open_signals(self) -> int:
-        return sum(n for _, n in self.signals)
+        return sum(1 for s in self.signals if s.open)
 
 
-async def team_figures(request: Request, teams: Sequence[Team]) -> dict[int, TeamFigures]:
+async def team_figures(
+    request: Request, teams: Sequence[Team], *, by_officer: bool
+) -> dict[int, TeamFigures]:
     """Each team's figures: kept ones whose team's stamp stands (`request.stamps`, read
     before anything else the page shows), the others counted together, in one set of
     statements, and kept."""
@@ -157,30 +161,56 @@ async def team_figures(request: Request, teams: Sequence[Team]) -> dict[int, Tea
     found: dict[int, TeamFigures] = {}
     if kept is not None and stamps is not None:
         for team in teams:
-            figures = kept.find(team.id, request.today, stamps.get(team.id))
+            figures = kept.find((team.id, by_officer), request.today, stamps.get(team.id))
             if figures is not None:
                 found[team.id] = figures
     stale = [t for t in teams if t.id not in found]
     if not stale:
         return found
-    members, trends, signals = await counted(request, stale, by_officer=False)
-    opened = Counter((s.team.id, s.kind) for s in signals if s.open)
+    members, trends, signals = await counted(request, stale, by_officer=by_officer)
     for team in stale:
         scope = TrendScope(frozenset({team.id}))
+        mine = tuple(s for s in signals if s.team.id == team.id)
         figures = TeamFigures(
             series=tuple(
                 (n, series)
                 for n, part in enumerate(trends.parts)
                 for series in part.series(trends.context, scope)
             ),
-            cells=tuple(trends.row((team.id, TEAM))),
+            signals=mine,
             members=len(members.get(team.id, ())),
-            signals=tuple((k, opened[(team.id, k)]) for k in KINDS if opened[(team.id, k)]),
         )
+        if by_officer:
+            figures = replace(figures, **_member_rows(trends, scope, mine))
+        else:
+            figures = replace(figures, cells=tuple(trends.row((team.id, TEAM))))
         found[team.id] = figures
         if kept is not None and stamps is not None:
-            kept.keep(team.id, request.today, stamps.get(team.id), figures)
+            kept.keep((team.id, by_officer), request.today, stamps.get(team.id), figures)
     return found
+
+
+def _member_rows(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) -> dict[str, Any]:
+    """A row per member of the scope's team: their twelve weeks' figures, their open
+    signals and a line of the first rate, week by week; with the columns' labels."""
+    open_count = Counter(s.officer.id for s in signals if s.open)
+    rows = [(team, member, trends.cells(member)) for team, member in trends.members(scope)]
+    if not rows:
+        return {}
+    labels = tuple(c.label for c in rows[0][2])
+    spark = next((c.label for c in rows[0][2] if _is_rate(c)), None)
+    body = tuple(
+        (
+            link(officer_link(member), member.name),
+            member.collar_number,
+            team.name,
+            *(_cell(c) for c in cells),
+            el("span", {"class": "figure", "data-key": "signals.open"}, open_count[member.id]),
+            *([_spark(cells, trends.weeks.mondays)] if spark else []),
+        )
+        for team, member, cells in rows
+    )
+    return {"rows": body, "labels": labels, "spark": spark}
 
 
 async def counted(
@@ -410,33 +440,20 @@ def _marked_at(signal: Signal) -> datetime:
     return signal.discussion.at if signal.discussion else datetime.min.replace(tzinfo=UTC)
 
 
-def members_table(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) -> Markup:
-    """A row per member: their twelve weeks' figures, their open signals and a line of the
-    first rate, week by week."""
-    members = trends.members(scope)
-    open_count = Counter(s.officer.id for s in signals if s.open)
-    rows = [(team, member, trends.cells(member)) for team, member in members]
-    labels = [c.label for c in rows[0][2]] if rows else []
-    spark = next((c.label for c in rows[0][2] if _is_rate(c)), None) if rows else None
-    columns = ["PCSO", "Collar", "Team", *labels, "Open signals"]
-    if spark:
-        columns.append(f"{spark}, week by week")
-    body = [
-        (
-            link(officer_link(member), member.name),
-            member.collar_number,
-            team.name,
-            *(_cell(c) for c in cells),
-            el("span", {"class": "figure", "data-key": "signals.open"}, open_count[member.id]),
-            *([_spark(cells, trends.weeks.mondays)] if spark else []),
-        )
-        for team, member, cells in rows
-    ]
+def members_table(teams: Sequence[TeamFigures]) -> Markup:
+    """A row per member, team by team, under the columns of the first team's first member."""
+    first = next((t for t in teams if t.rows), None)
+    body = [row for team in teams for row in team.rows]
+    columns = ["PCSO", "Collar", "Team"]
+    if first is not None:
+        columns += [*first.labels, "Open signals"]
+        if first.spark:
+            columns.append(f"{first.spark}, week by week")
     return el(
         "section",
         {"class": "members"},
         el("h3", None, "PCSOs and team leaders, twelve weeks"),
-        data_table(columns, body) if rows else el("p", None, "No members on the roster."),
+        data_table(columns, body) if body else el("p", None, "No members on the roster."),
     )
 
 
@@ -477,7 +494,7 @@ def teams_table(
 def signals_by_team(teams: Sequence[Team], figures: Mapping[int, TeamFigures]) -> Markup:
     """The open signals over many teams: how many each team has of each kind, the team's
     name opening its page, where they are listed with their evidence."""
-    counts = Counter({(t.id, k): n for t in teams for k, n in figures[t.id].signals})
+    counts = Counter((t.id, s.kind) for t in teams for s in figures[t.id].signals if s.open)
     totals = Counter({t.id: figures[t.id].open_signals for t in teams})
     kinds = [k for k in KINDS if any(counts[(t.id, k)] for t in teams)]
     opened = sum(totals.values())

@@ -3,7 +3,8 @@ answers that a sergeant should raise with a PCSO, each shown with its evidence a
 as a verdict, until a sergeant marks it "discussed".
 
 The thresholds are team settings (docs/guide.md, "Team settings", says why each default).
-The API others call is `find_signals` and `discussed_signals` (`dialogs.signals.queries`).
+The API others call is `find_signals` and `discussed_signals` (`dialogs.signals.queries`),
+and `signal_order` to put signals found apart in the order `find_signals` gives.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dialogs.signals.queries import (
     Signal,
     discussed_signals,
     find_signals,
+    signal_order,
 )
 from dialogs.supervision import REVIEWERS
 
@@ -32,6 +34,7 @@ __all__ = [
     "discussed_signals",
     "find_signals",
     "register",
+    "signal_order",
 ]
 
 

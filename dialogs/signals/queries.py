@@ -91,7 +91,7 @@ async def find_signals(
         for member in members.get(team.id, ()):
             since = joined_on(member, zone)
             found.extend(_of_officer(member, window, history, (discussed, by_key), since))
-    return sorted(found, key=_order)
+    return sorted(found, key=signal_order)
 
 
 def _briefing(
@@ -108,7 +108,9 @@ def _briefing(
     return [(ids, days) for days, ids in found.items()]
 
 
-def _order(signal: Signal) -> tuple[bool, int, int, str, str]:
+def signal_order(signal: Signal) -> tuple[bool, int, int, str, str]:
+    """Most urgent first, open before discussed; each signal's key makes the order total, so
+    signals found team by team sort as those found together."""
     return (
         not signal.open,
         signal.urgency,
