@@ -236,16 +236,25 @@ async def counted(
 
 def summed(figures: Iterable[TeamFigures]) -> list[Series]:
     """The teams' series added up week by week, in their parts' order (a part may draw a
-    series for some teams only, as the PCSO returns do for the teams that use them)."""
-    by_key: dict[tuple[int, str], Series] = {}
+    series for some teams only, as the PCSO returns do for the teams that use them). Added
+    as numbers, as `Tally`'s `+` adds them, a `Tally` made once a week at the end."""
+    sums: dict[tuple[int, str], tuple[Series, list[int], list[int | None]]] = {}
     for team in figures:
         for n, series in team.series:
-            was = by_key.get((n, series.key))
-            if was is not None:
-                weeks = zip(was.weeks, series.weeks, strict=True)
-                series = replace(was, weeks=tuple(a + b for a, b in weeks))
-            by_key[(n, series.key)] = series
-    return [series for _, series in sorted(by_key.items(), key=lambda item: item[0][0])]
+            found = sums.get((n, series.key))
+            if found is None:
+                counts = [t.count for t in series.weeks]
+                sums[(n, series.key)] = (series, counts, [t.of for t in series.weeks])
+                continue
+            _, counts, dues = found
+            for week, tally in enumerate(series.weeks):
+                counts[week] += tally.count
+                if tally.of is not None:
+                    dues[week] = tally.of + (dues[week] or 0)
+    return [
+        replace(series, weeks=tuple(map(Tally, counts, dues)))
+        for _, (series, counts, dues) in sorted(sums.items(), key=lambda item: item[0][0])
+    ]
 
 
 async def overview_teams(request: Request) -> tuple[Team | None, str | None, list[Team]]:
