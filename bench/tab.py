@@ -12,12 +12,12 @@ per PCSO), an inspector's (10 teams, a row per team), an admin's (the force's th
 districts, each opening its overview) and one district's as the admin opens it, the same
 with nothing kept (the first view of its weeks, before `dialogs/kept_weeks.py` has kept
 them), one team's page (`#overview?team=ID`, a row per PCSO), an officer page, a review
-page and a PCSO's week. Each of these is drawn afresh every time, as after writes to
-every one of its teams (an answer, a task...). Then, with pages kept as
+page and a PCSO's week. Each of these is drawn afresh every time, as the day's first
+view is (or a view after writes to every one of its teams). Then, with pages kept as
 `bot/tab/kept_pages.py` keeps them for the server: the sergeant's, the inspector's and the
 district's overview after a member of one of its teams answers today's briefing (drawn
-again; a page with a row per team counts that team alone), and the same asked for again
-with nothing written since (handed back). Each page is committed, as the server commits
+again, counting that team alone), and the same asked for a second time with nothing
+written since (handed back). Each page is committed, as the server commits
 it, so the weeks a page counts are kept for the next. It prints the median and 90th
 percentile per page, the median number of SQL statements a page ran, and the ratio of each
 median to the one-month median of the same page: a ratio near 1.0 from three months to a
@@ -85,9 +85,11 @@ class Ask:
     """Whether nothing is kept when the page is asked for (the first view of its weeks:
     the kept weeks are deleted before it, outside the timing)."""
     kept: bool = False
-    """Whether the page is asked for again with nothing it shows written since it was
-    last drawn (`bot/tab/kept_pages.py`): the kept page is handed back. The other pages
-    are drawn afresh every time, as after writes to every one of their teams."""
+    """Whether pages are kept (`bot/tab/kept_pages.py`), as the server keeps them: without
+    `answer`, the page is asked for a second time with nothing it shows written since the
+    first (outside the timing), and the kept page is handed back. The other pages are drawn
+    afresh every time, as the day's first view is, or one after writes to each of their
+    teams."""
     answer: bool = False
     """Whether, with pages kept, a member of one of the page's teams answers today's
     briefing before it is asked for (outside the timing): the page is drawn again, with
@@ -217,6 +219,28 @@ async def measure(
     def after(*_args: Any) -> None:
         statements.append(time.perf_counter() - started_at.pop())
 
+    async def show(ask: Ask, n: int) -> float:
+        """The nth page of `ask`, committed as served: its time in ms."""
+        async with sessions() as session, session.begin():
+            officer = await session.get(Officer, ask.viewer(n))
+            assert officer is not None
+            teams = (
+                () if ask.page == "week" else tuple(await officers.visible_teams(session, officer))
+            )
+            statements.clear()
+            started = time.perf_counter()
+            await render_page(
+                ask.page,
+                ask.params(n),
+                session=session,
+                viewer=Viewer(officer, teams),
+                now=NOW,
+                zone=ZONE,
+                views=registered(),
+                kept=kept if ask.kept else None,
+            )
+            return (time.perf_counter() - started) * 1000
+
     engine = database.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -225,6 +249,8 @@ async def measure(
             for n in range(pages):
                 if ask.answer:
                     await answer_today(database, ask, n)
+                elif ask.kept:  # seen a moment before, with nothing written since
+                    await show(ask, n)
                 if ask.forget:  # the page's own teams' kept weeks, not the other pages'
                     district = Team.district == ask.params(n)["district"]
                     async with sessions() as session, session.begin():
@@ -233,29 +259,9 @@ async def measure(
                                 KeptWeek.team_id.in_(select(Team.id).where(district))
                             )
                         )
-                async with sessions() as session, session.begin():  # committed, as served
-                    officer = await session.get(Officer, ask.viewer(n))
-                    assert officer is not None
-                    teams = (
-                        ()
-                        if ask.page == "week"
-                        else tuple(await officers.visible_teams(session, officer))
-                    )
-                    statements.clear()
-                    started = time.perf_counter()
-                    await render_page(
-                        ask.page,
-                        ask.params(n),
-                        session=session,
-                        viewer=Viewer(officer, teams),
-                        now=NOW,
-                        zone=ZONE,
-                        views=registered(),
-                        kept=kept if ask.kept else None,
-                    )
-                    into[name].ms.append((time.perf_counter() - started) * 1000)
-                    into[name].db_ms.append(sum(statements) * 1000)
-                    into[name].counts.append(len(statements))
+                into[name].ms.append(await show(ask, n))
+                into[name].db_ms.append(sum(statements) * 1000)
+                into[name].counts.append(len(statements))
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
