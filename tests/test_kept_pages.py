@@ -24,7 +24,7 @@ from dialogs.away.models import AwayPeriod
 from dialogs.bwv.models import BwvAnswer
 from dialogs.pcso_returns.models import PcsoReturn
 from dialogs.signals.models import SignalDiscussion
-from dialogs.tasking.models import Task, TaskAssignee, Tasking
+from dialogs.tasking.models import TaskAssignee, Tasking
 from storage import officers
 from storage.models import Base, Officer, Team, UTCDateTime
 from storage.stamps import DERIVED, STAMPED, team_stamps
@@ -96,20 +96,7 @@ async def run(sessions: Sessions, sql: Callable[[dict[str, int]], Any]) -> None:
 
 async def a_task(sessions: Sessions, team: str, day: date, reference: str | None) -> int:
     async with store(sessions) as s:
-        tasking = Tasking(team_id=s.team[team].id, day=day, posted_at=at(day, 7, 30))
-        s.session.add(tasking)
-        await s.session.flush()
-        task = Task(
-            tasking_id=tasking.id,
-            team_id=s.team[team].id,
-            day=day,
-            position=1,
-            description="Reassurance patrol, Week Street",
-            reference=reference,
-        )
-        s.session.add(task)
-        await s.session.flush()
-        return task.id
+        return await s.task(team, day, reference)
 
 
 async def briefing_answer(sessions: Sessions) -> None:

@@ -14,7 +14,6 @@ from sqlalchemy import event, func, select, update
 
 from dialogs.signals import KINDS, Signal, discussed_signals, find_signals
 from dialogs.signals.models import SignalDiscussion
-from dialogs.tasking.models import Task, TaskAssignee, Tasking
 from storage.models import AuditEntry, Team
 from tests.rig.district import build_district
 from tests.rig.officer_day import Clock
@@ -104,24 +103,6 @@ async def test_vulnerable_contact_without_vpc_footage(roster, sessions):
     assert ("vulnerable_no_vpc", "P302", (d(4),)) not in seen(later)  # out of the window
 
 
-async def referenced_task(s: Store, collar: str, day: date, reference: str | None) -> None:
-    team = s.team[CSU]
-    tasking = Tasking(team_id=team.id, day=day, posted_by_id=s.officer["TL201"].id)
-    s.session.add(tasking)
-    await s.session.flush()
-    task = Task(
-        tasking_id=tasking.id,
-        team_id=team.id,
-        day=day,
-        position=1,
-        description="Welfare visit",
-        reference=reference,
-    )
-    s.session.add(task)
-    await s.session.flush()
-    s.session.add(TaskAssignee(task_id=task.id, officer_id=s.officer[collar].id))
-
-
 async def test_vulnerable_contact_on_several_days_without_a_reference(roster, sessions):
     async with store(sessions) as s:
         everyone_answers(s)
@@ -132,11 +113,11 @@ async def test_vulnerable_contact_on_several_days_without_a_reference(roster, se
         s.bwv("P303", d(20), "categorised", "yes")
         s.bwv("P303", d(23), "categorised", "yes")
         s.pcso_return("P303", d(25), vulnerable_engagements=2)
-        await referenced_task(s, "P303", d(23), "CAD 4411")  # covered: two days left
+        await s.task(CSU, d(23), "CAD 4411", assignee="P303")  # covered: two days left
         s.bwv("P304", d(19), "categorised", "yes")
         s.bwv("P304", d(20), "categorised", "yes")
         s.pcso_return("P304", d(26), vulnerable_engagements=1)
-        await referenced_task(s, "P304", d(20), None)  # a task without a reference covers nothing
+        await s.task(CSU, d(20), None, assignee="P304")  # a task without a reference covers nothing
     found = await signals_of(sessions)
     assert seen(found, "vulnerable_repeated") == {
         ("vulnerable_repeated", "P301", (d(18), d(24), TODAY)),

@@ -29,11 +29,50 @@ from storage.models import Officer, Team
 
 P = TypeVar("P")
 T = TypeVar("T")
+V = TypeVar("V")
 
 SIZE = 256
 """Pages kept at most, the least recently shown dropped first: an overview's HTML is some
 90 to 140 kB (the bench's sergeant's, inspector's and team pages), so a full set holds
 some 35 MB at most."""
+TEAMS = 1024
+"""Teams' figures kept at most, the least recently used dropped first: with a row per
+PCSO a team's are mostly its members' rows written out, some 30 kB, so a full set holds
+some 30 MB at most."""
+
+
+class OneDay(Generic[V]):
+    """Values kept for one day, at most `size` of them, the least recently used dropped
+    first; keeping a value for a new day drops everything kept for the day before."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+        self._day: date | None = None
+
+    def get(self, key: Hashable, day: date) -> V | None:
+        value = self._values.get(key) if day == self._day else None
+        if value is not None:
+            self._values.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, day: date, value: V) -> None:
+        if day != self._day:
+            self._values.clear()
+            self._day = day
+        self._values[key] = value
+        self._values.move_to_end(key)
+        while len(self._values) > self.size:
+            self._values.popitem(last=False)
+
+    def discard(self, key: Hashable) -> None:
+        self._values.pop(key, None)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 @dataclass(frozen=True)
@@ -47,12 +86,10 @@ class KeptPages(Generic[P]):
     """The pages kept by one process: `find` before drawing a page, `keep` after."""
 
     def __init__(self, size: int = SIZE) -> None:
-        self.size = size
         self.teams: KeptTeams[Any] = KeptTeams()
         """What the pages drew of each team, for a page drawn again after a write to some
         of its teams (`bot/tab/trend_pages.py` `team_figures`)."""
-        self._pages: OrderedDict[Hashable, Kept[P]] = OrderedDict()
-        self._day: date | None = None
+        self._pages: OneDay[Kept[P]] = OneDay(size)
         self.found = 0
         self.drawn = 0
 
@@ -75,16 +112,15 @@ class KeptPages(Generic[P]):
             day,
         )
 
-    def find(self, key: Hashable, stamps: Mapping[int, int]) -> P | None:
-        """The page kept under `key` if its teams' stamps still read as `stamps` (read now,
-        before anything else the page would show), else None."""
-        kept = self._pages.get(key)
+    def find(self, key: Hashable, day: date, stamps: Mapping[int, int]) -> P | None:
+        """The page kept under `key` on `day` if its teams' stamps still read as `stamps`
+        (read now, before anything else the page would show), else None."""
+        kept = self._pages.get(key, day)
         if kept is None:
             return None
         if any(stamps.get(team_id) != stamp for team_id, stamp in kept.stamps):
-            del self._pages[key]
+            self._pages.discard(key)
             return None
-        self._pages.move_to_end(key)
         self.found += 1
         return kept.page
 
@@ -98,13 +134,8 @@ class KeptPages(Generic[P]):
     ) -> None:
         """Keep `page`, drawn on `day` for the teams `team_ids` after reading `stamps`."""
         self.drawn += 1
-        if day != self._day:  # a new day: nothing kept for an earlier one is shown again
-            self._pages.clear()
-            self._day = day
-        self._pages[key] = Kept(tuple((t, stamps.get(t)) for t in sorted(set(team_ids))), page)
-        self._pages.move_to_end(key)
-        while len(self._pages) > self.size:
-            self._pages.popitem(last=False)
+        kept = Kept(tuple((t, stamps.get(t)) for t in sorted(set(team_ids))), page)
+        self._pages.put(key, day, kept)
 
     def clear(self) -> None:
         self._pages.clear()
@@ -114,42 +145,28 @@ class KeptPages(Generic[P]):
         return len(self._pages)
 
 
-TEAMS = 1024
-"""Teams' figures kept at most (a few kilobytes each), the least recently used dropped
-first."""
-
-
 class KeptTeams(Generic[T]):
     """What a page drew of each team on a day, kept while the team's stamp stands: a page
     of many teams drawn again after a write to one of them draws that one alone."""
 
     def __init__(self, size: int = TEAMS) -> None:
-        self.size = size
-        self._kept: OrderedDict[Hashable, tuple[int | None, T]] = OrderedDict()
-        self._day: date | None = None
+        self._kept: OneDay[tuple[int | None, T]] = OneDay(size)
         self.found = 0
         self.drawn = 0
 
     def find(self, key: Hashable, day: date, stamp: int | None) -> T | None:
         """A team's figures kept under `key` (the team and what kind of figures) on `day`
         if its stamp (read before anything the page shows) is still `stamp`, else None."""
-        kept = self._kept.get(key) if day == self._day else None
+        kept = self._kept.get(key, day)
         if kept is None or kept[0] != stamp:
             return None
-        self._kept.move_to_end(key)
         self.found += 1
         return kept[1]
 
     def keep(self, key: Hashable, day: date, stamp: int | None, figures: T) -> None:
         """Keep a team's figures, drawn on `day` after reading its stamp as `stamp`."""
         self.drawn += 1
-        if day != self._day:
-            self._kept.clear()
-            self._day = day
-        self._kept[key] = (stamp, figures)
-        self._kept.move_to_end(key)
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        self._kept.put(key, day, (stamp, figures))
 
     def clear(self) -> None:
         self._kept.clear()

@@ -83,7 +83,7 @@ async def render_page(
     team_ids = [t.id for t in await shows(request)]
     stamps = await team_stamps(session, team_ids)  # before anything the page shows
     key = kept.key(name, params, viewer.officer, viewer.teams, today)
-    page = kept.find(key, stamps)
+    page = kept.find(key, today, stamps)
     if page is None:
         request = replace(request, stamps=stamps, kept_teams=kept.teams)
         page = await _drawn(name, render, request)

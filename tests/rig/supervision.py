@@ -23,6 +23,7 @@ from dialogs.one_to_one.models import OneToOne
 from dialogs.pcso_returns.models import PcsoReturn
 from dialogs.returns.models import TeamReturn
 from dialogs.review.models import ReviewRead
+from dialogs.tasking.models import Task, TaskAssignee, Tasking
 from storage.models import Officer, Team
 
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -121,6 +122,34 @@ class Store:
                 **counts,
             )
         )
+
+    async def task(
+        self,
+        team: str,
+        day: date,
+        reference: str | None,
+        *,
+        assignee: str | None = None,
+        by: str = "TL201",
+    ) -> int:
+        """A tasking of the team's day with one task (its reference, if any), assigned to
+        `assignee`; the task's id."""
+        tasking = Tasking(team_id=self.team[team].id, day=day, posted_by_id=self.officer[by].id)
+        self.session.add(tasking)
+        await self.session.flush()
+        task = Task(
+            tasking_id=tasking.id,
+            team_id=tasking.team_id,
+            day=day,
+            position=1,
+            description="Welfare visit",
+            reference=reference,
+        )
+        self.session.add(task)
+        await self.session.flush()
+        if assignee is not None:
+            self.session.add(TaskAssignee(task_id=task.id, officer_id=self.officer[assignee].id))
+        return task.id
 
     def read(self, team: str, day: date, collar: str) -> None:
         self.session.add(
