@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
 
 from markupsafe import Markup
 
@@ -157,9 +156,10 @@ async def team_figures(
     """Each team's figures: kept ones whose team's stamp stands (`request.stamps`, read
     before anything else the page shows), the others counted together, in one set of
     statements, and kept."""
-    kept, stamps = request.kept_teams, request.stamps
+    kept = request.kept_teams if request.stamps is not None else None
+    stamps = request.stamps or {}
     found: dict[int, TeamFigures] = {}
-    if kept is not None and stamps is not None:
+    if kept is not None:
         for team in teams:
             figures = kept.find((team.id, by_officer), request.today, stamps.get(team.id))
             if figures is not None:
@@ -171,6 +171,7 @@ async def team_figures(
     for team in stale:
         scope = TrendScope(frozenset({team.id}))
         mine = tuple(s for s in signals if s.team.id == team.id)
+        rows, labels, spark = _member_rows(trends, scope, mine) if by_officer else ((), (), None)
         figures = TeamFigures(
             series=tuple(
                 (n, series)
@@ -179,24 +180,27 @@ async def team_figures(
             ),
             signals=mine,
             members=len(members.get(team.id, ())),
+            cells=() if by_officer else tuple(trends.row((team.id, TEAM))),
+            rows=rows,
+            labels=labels,
+            spark=spark,
         )
-        if by_officer:
-            figures = replace(figures, **_member_rows(trends, scope, mine))
-        else:
-            figures = replace(figures, cells=tuple(trends.row((team.id, TEAM))))
         found[team.id] = figures
-        if kept is not None and stamps is not None:
+        if kept is not None:
             kept.keep((team.id, by_officer), request.today, stamps.get(team.id), figures)
     return found
 
 
-def _member_rows(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) -> dict[str, Any]:
-    """A row per member of the scope's team: their twelve weeks' figures, their open
-    signals and a line of the first rate, week by week; with the columns' labels."""
+MemberRows = tuple[tuple[tuple[Child, ...], ...], tuple[str, ...], str | None]
+
+
+def _member_rows(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) -> MemberRows:
+    """A row per member of the scope's team (their twelve weeks' figures, their open signals
+    and a line of the first rate, week by week), the columns' labels and the rate drawn."""
     open_count = Counter(s.officer.id for s in signals if s.open)
     rows = [(team, member, trends.cells(member)) for team, member in trends.members(scope)]
     if not rows:
-        return {}
+        return (), (), None
     labels = tuple(c.label for c in rows[0][2])
     spark = next((c.label for c in rows[0][2] if _is_rate(c)), None)
     body = tuple(
@@ -210,7 +214,7 @@ def _member_rows(trends: Trends, scope: TrendScope, signals: Sequence[Signal]) -
         )
         for team, member, cells in rows
     )
-    return {"rows": body, "labels": labels, "spark": spark}
+    return body, labels, spark
 
 
 async def counted(
